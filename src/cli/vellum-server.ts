@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * vellum-server [/path/to/redis.conf] [--directive value ...]
+ * A thin wrapper over startServer, taking redis-server's arguments.
+ */
+
+import { ConfigError, startServer, VERSION } from '../index.js';
+
+const args = process.argv.slice(2);
+if (args[0] === '-v' || args[0] === '--version') {
+  process.stdout.write(`Vellum server v=${VERSION} node=${process.version}\n`);
+  process.exit(0);
+}
+if (args[0] === '-h' || args[0] === '--help') {
+  process.stdout.write(
+    'Usage: vellum-server [/path/to/redis.conf] [options]\n' +
+      '       vellum-server -v or --version\n\n' +
+      'Examples:\n' +
+      '       vellum-server (run the server with default config)\n' +
+      '       vellum-server /etc/redis/6379.conf\n' +
+      '       vellum-server --port 7777 --dir ./data\n',
+  );
+  process.exit(0);
+}
+
+try {
+  const handle = await startServer({ args });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    handle.server.log.warning(`Received ${signal} scheduling shutdown...`);
+    handle.server.close().then(
+      () => {
+        handle.server.log.warning('Vellum is now ready to exit, bye bye...');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        handle.server.log.warning(`Error trying to shut down: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
+  else process.stderr.write(`Fatal: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,55 @@
+/**
+ * The one propagation stream (design.md; invariant 2). Every write command's deterministic
+ * effect, each lazy or active expiry's DEL, and anything a handler adds with alsoPropagate
+ * is collected here during one top-level command and leaves as one unit: a single effect
+ * alone, several wrapped in MULTI … EXEC so that AOF replay and replicas apply them
+ * atomically (Redis 7.0's propagatePendingCommands).
+ *
+ * Sinks (the AOF writer, the replication backlog, tests) receive (db, argv) in order; each
+ * emits SELECT itself when the db differs from the last it wrote, since that state is per
+ * sink (an AOF incr file starts with SELECT; a replica link has its own).
+ */
+
+export interface PropagationSink {
+  feed(db: number, argv: readonly string[]): void;
+}
+
+export class Propagator {
+  readonly sinks: PropagationSink[] = [];
+  private pendingDb: number[] = [];
+  private pendingArgv: (readonly string[])[] = [];
+
+  /** Add an effect to the current unit. */
+  also(db: number, argv: readonly string[]): void {
+    if (this.sinks.length === 0) return;
+    this.pendingDb.push(db);
+    this.pendingArgv.push(argv);
+  }
+
+  /** Deliver the current unit. */
+  endUnit(): void {
+    const n = this.pendingArgv.length;
+    if (n === 0) return;
+    const dbs = this.pendingDb;
+    const argvs = this.pendingArgv;
+    this.pendingDb = [];
+    this.pendingArgv = [];
+    if (n === 1) {
+      this.deliver(dbs[0]!, argvs[0]!);
+      return;
+    }
+    this.deliver(dbs[0]!, ['MULTI']);
+    for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
+    this.deliver(dbs[n - 1]!, ['EXEC']);
+  }
+
+  /** An effect outside any command (active expiry): a unit of its own. */
+  propagateNow(db: number, argv: readonly string[]): void {
+    this.also(db, argv);
+    this.endUnit();
+  }
+
+  private deliver(db: number, argv: readonly string[]): void {
+    for (const sink of this.sinks) sink.feed(db, argv);
+  }
+}

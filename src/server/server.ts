@@ -1,0 +1,361 @@
+/**
+ * A Vellum server: listeners, clients, the keyspace and the subsystems around it. Nothing
+ * here is process-global, so one process can run several servers (the tests do).
+ *
+ * Loop-turn protocol (Redis's beforeSleep, design.md "the hot path"):
+ *  1. read events parse and run commands; each client with output joins pendingWrites and
+ *     the first one schedules flushPending with setImmediate, which runs in the same loop
+ *     turn after the poll phase;
+ *  2. flushPending first lets beforeReplies hooks run (the AOF writer: this turn's records
+ *     in one write, and for `appendfsync always` the fsync that covers them, before any
+ *     reply that depends on them is released), then writes each client's replies in one
+ *     socket.write.
+ * Cron (serverCron) runs `hz` times a second: active expiry in ~1 ms slices, blocked-client
+ * and idle-client timeouts, persistence's save points.
+ */
+
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { existsSync, statSync, unlinkSync, chmodSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Config, type ConfigOptions, type ConfigValue, type BindAddress, VERSION } from '../config/config.js';
+import { Keyspace } from '../store/index.js';
+import { WRITE, type CommandSpec } from '../commands/spec.js';
+import { Persistence } from '../persistence/index.js';
+import { BlockingManager } from './blocking.js';
+import { Client } from './client.js';
+import { Dispatcher } from './dispatcher.js';
+import { Logger } from './log.js';
+import { Propagator } from './propagate.js';
+import { PubSub } from './pubsub.js';
+
+export interface ServerStats {
+  startedAt: number;
+  connectionsReceived: number;
+  rejectedConnections: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  errorReplies: number;
+}
+
+export class Server {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly keyspace: Keyspace;
+  readonly dispatcher: Dispatcher;
+  readonly propagator = new Propagator();
+  readonly pubsub: PubSub;
+  readonly blocking: BlockingManager;
+  readonly persistence: Persistence;
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly stats: ServerStats = {
+    startedAt: Date.now(), connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0,
+    netInputBytes: 0, netOutputBytes: 0, errorReplies: 0,
+  };
+  /** Shared by every client's parser; CONFIG SET updates it in place. */
+  readonly parserLimits: { maxBulkLen: number; maxQueryBuffer: number };
+  /** Absolute data directory (Redis chdirs to `dir`; a library must not). */
+  dir: string;
+  notifyFlags: number;
+  nextClientId = 1;
+  /** True while a dataset is loading: only LOADING-flagged commands run. */
+  loading = false;
+  /** MISCONF and friends: the error writes get while persistence is failing, or null. */
+  diskErrorRefusal: string | null = null;
+  /** Run before replies are written, once per loop turn (the AOF writer). */
+  readonly beforeReplies: (() => void)[] = [];
+  readonly tcpPort: number | null = null;
+  readonly runId: string;
+
+  private readonly listeners: NetServer[] = [];
+  private pendingWrites: Client[] = [];
+  private flushScheduled = false;
+  private cron: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(config: Config) {
+    this.config = config;
+    this.log = new Logger(config.string('loglevel'), config.string('logfile'));
+    this.dir = resolve(config.string('dir'));
+    this.keyspace = new Keyspace(config.number('databases'));
+    this.parserLimits = {
+      maxBulkLen: config.number('proto-max-bulk-len'),
+      maxQueryBuffer: config.number('client-query-buffer-limit'),
+    };
+    this.notifyFlags = config.number('notify-keyspace-events');
+    this.runId = randomHex(40);
+    this.dispatcher = new Dispatcher(this);
+    this.pubsub = new PubSub(this);
+    this.blocking = new BlockingManager(this);
+    this.persistence = new Persistence(this);
+    this.keyspace.onExpired = (db, key) => this.propagator.also(db.id, ['DEL', key]);
+    config.applyHook = (name, value) => this.applyConfig(name, value);
+  }
+
+  /** Listen on the configured addresses and start the cron. */
+  async listen(): Promise<void> {
+    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) {
+      throw new Error(`Can't chdir to '${this.config.string('dir')}': No such file or directory`);
+    }
+    const port = this.config.number('port');
+    if (port !== 0 || this.config.string('unixsocket') === '') {
+      let bound = port;
+      for (const addr of this.config.get('bind') as readonly BindAddress[]) {
+        try {
+          bound = await this.listenTcp(addr.host, bound);
+        } catch (err) {
+          if (addr.optional) {
+            this.log.verbose(`Could not bind optional address ${addr.host}: ${(err as Error).message}`);
+            continue;
+          }
+          throw new Error(`Failed listening on port ${port} (tcp), aborting: ${(err as Error).message}`);
+        }
+      }
+      (this as { tcpPort: number | null }).tcpPort = bound;
+    }
+    const unixsocket = this.config.string('unixsocket');
+    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    this.cron = setInterval(() => this.serverCron(), 1000 / this.config.number('hz'));
+    this.cron.unref();
+  }
+
+  private listenTcp(host: string, port: number): Promise<number> {
+    return new Promise((resolvePort, reject) => {
+      const srv = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      srv.once('error', reject);
+      srv.listen({ host, port, backlog: this.config.number('tcp-backlog') }, () => {
+        srv.off('error', reject);
+        this.listeners.push(srv);
+        const addr = srv.address();
+        resolvePort(typeof addr === 'object' && addr !== null ? addr.port : port);
+      });
+    });
+  }
+
+  private listenUnix(path: string): Promise<void> {
+    if (existsSync(path)) unlinkSync(path);
+    return new Promise((done, reject) => {
+      const srv = createServer((socket) => this.accept(socket));
+      srv.once('error', reject);
+      srv.listen(path, () => {
+        srv.off('error', reject);
+        const perm = this.config.number('unixsocketperm');
+        if (perm !== 0) chmodSync(path, perm);
+        this.listeners.push(srv);
+        done();
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.config.number('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    socket.setNoDelay(true);
+    const keepalive = this.config.number('tcp-keepalive');
+    if (keepalive > 0 && socket.remoteAddress !== undefined) socket.setKeepAlive(true, keepalive * 1000);
+    const remote = socket.remoteAddress === undefined ? `${this.config.string('unixsocket')}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
+    const local = socket.localAddress === undefined ? `${this.config.string('unixsocket')}:0` : `${socket.localAddress}:${socket.localPort}`;
+    const c = new Client(this, socket, remote, local);
+    this.clients.set(c.id, c);
+    socket.on('data', (chunk: Buffer) => {
+      this.stats.netInputBytes += chunk.length;
+      c.onData(chunk);
+    });
+    socket.on('error', () => c.close());
+    socket.on('close', () => c.close());
+  }
+
+  /** Queue a client's replies for this loop turn's flush. */
+  scheduleWrite(c: Client): void {
+    if (c.pendingWrite) return;
+    c.pendingWrite = true;
+    this.pendingWrites.push(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  private flushPending(): void {
+    this.flushScheduled = false;
+    for (const hook of this.beforeReplies) hook();
+    const clients = this.pendingWrites;
+    this.pendingWrites = [];
+    for (let i = 0; i < clients.length; i++) {
+      const c = clients[i]!;
+      this.stats.netOutputBytes += c.out.length;
+      c.flush();
+    }
+  }
+
+  /** Forget a closing client: queues, subscriptions, watches. */
+  unlinkClient(c: Client): void {
+    this.clients.delete(c.id);
+    this.monitors.delete(c);
+    this.blocking.unblock(c);
+    this.pubsub.removeClient(c);
+    unwatchAll(c);
+  }
+
+  /** The refusal a command gets while persistence is failing, or null. */
+  writeRefusal(cmd: CommandSpec): string | null {
+    if (this.diskErrorRefusal === null) return null;
+    return cmd.flags & WRITE || cmd.name === 'ping' ? this.diskErrorRefusal : null;
+  }
+
+  /** MONITOR: every command, as Redis prints it, to every monitoring client. */
+  feedMonitors(c: Client, argv: readonly string[]): void {
+    const now = Date.now();
+    let line = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${c.remote}]`;
+    for (const arg of argv) line += ' "' + escapeForMonitor(arg) + '"';
+    for (const m of this.monitors) {
+      m.addReplyStatus(line);
+      this.scheduleWrite(m);
+    }
+  }
+
+  private serverCron(): void {
+    const now = Date.now();
+    this.keyspace.activeExpireCycle(1);
+    this.propagator.endUnit();
+    if (this.blocking.blockedClients.size > 0) this.blocking.checkTimeouts(now);
+    const timeout = this.config.number('timeout') * 1000;
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (c.blocked === null && !c.inPubSub && !c.monitor && now - c.lastInteraction > timeout) {
+          this.log.verbose('Closing idle client');
+          c.close();
+        }
+      }
+    }
+    this.persistence.cron(now);
+  }
+
+  private applyConfig(name: string, value: ConfigValue): string | null {
+    switch (name) {
+      case 'loglevel': this.log.setLevel(value as string); break;
+      case 'notify-keyspace-events': this.notifyFlags = value as number; break;
+      case 'proto-max-bulk-len': this.parserLimits.maxBulkLen = value as number; break;
+      case 'client-query-buffer-limit': this.parserLimits.maxQueryBuffer = value as number; break;
+      case 'hz':
+        if (this.cron !== null) {
+          clearInterval(this.cron);
+          this.cron = setInterval(() => this.serverCron(), 1000 / (value as number));
+          this.cron.unref();
+        }
+        break;
+      case 'dir': {
+        const dir = resolve(this.dir, value as string);
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) return 'No such file or directory';
+        this.dir = dir;
+        break;
+      }
+      default:
+        return this.persistence.applyConfig(name, value);
+    }
+    return null;
+  }
+
+  /** The start-up banner, in Redis's words where Redis has them. */
+  logBanner(): void {
+    this.log.notice('oO0OoO0OoO0Oo Vellum is starting oO0OoO0OoO0Oo');
+    this.log.notice(`Vellum version=${VERSION}, node=${process.version}, bits=64, pid=${process.pid}, just started`);
+    if (this.config.file === null) this.log.notice('Warning: no config file specified, using the default config.');
+    else this.log.notice(`Configuration loaded from ${resolve(this.config.file)}`);
+    for (const name of this.config.inertSet) {
+      this.log.warning(`Directive '${name}' is accepted for compatibility and has no effect in Vellum.`);
+    }
+    this.log.notice(`Running mode=standalone, port=${this.tcpPort ?? 0}.`);
+    this.log.notice(`Data directory ${this.dir}`);
+  }
+
+  /**
+   * Stop: close listeners and clients, then let persistence finish (save on shutdown when
+   * configured). Idempotent.
+   */
+  close(options: { save?: boolean } = {}): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.closing = (async () => {
+      if (this.cron !== null) clearInterval(this.cron);
+      await Promise.all(this.listeners.map((l) => new Promise<void>((done) => l.close(() => done()))));
+      for (const c of [...this.clients.values()]) {
+        c.flush();
+        c.close();
+      }
+      await this.persistence.shutdown(options.save);
+      const unixsocket = this.config.string('unixsocket');
+      if (unixsocket !== '' && existsSync(unixsocket)) unlinkSync(unixsocket);
+    })();
+    return this.closing;
+  }
+}
+
+/** Remove every WATCH of a client (UNWATCH, EXEC, DISCARD, close). */
+export function unwatchAll(c: Client): void {
+  for (const [db, key] of c.watching) {
+    const set = db.watched?.get(key);
+    if (set === undefined) continue;
+    set.delete(c.watcher);
+    if (set.size === 0) db.watched!.delete(key);
+    if (db.watched!.size === 0) db.watched = null;
+  }
+  c.watching = [];
+  c.watcher.touched = false;
+}
+
+/** Redis's sdscatrepr, as MONITOR shows arguments. */
+export function escapeForMonitor(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    const code = s.charCodeAt(i);
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\x07') out += '\\a';
+    else if (ch === '\b') out += '\\b';
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else out += '\\x' + code.toString(16).padStart(2, '0');
+  }
+  return out;
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ((Math.random() * 16) | 0).toString(16);
+  return s;
+}
+
+/** What startServer returns: the bound port and a way to stop. */
+export interface ServerHandle {
+  /** The TCP port actually bound (the chosen one when port 0 was asked), or null. */
+  readonly port: number | null;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export type StartOptions = ConfigOptions & {
+  /** redis-server style arguments: optional config file, then --name value pairs. */
+  args?: readonly string[];
+};
+
+/**
+ * Start a server in this process. Options are directive names with JS values
+ * ({ port: 0, dir, appendonly: true }); `port: 0` picks a free port.
+ */
+export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
+  const { args = [], ...rest } = options;
+  const config = Config.fromArgs(args, rest);
+  const server = new Server(config);
+  await server.listen();
+  server.logBanner();
+  await server.persistence.load();
+  server.log.notice('Ready to accept connections');
+  return { port: server.tcpPort, server, close: () => server.close() };
+}

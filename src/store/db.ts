@@ -1,0 +1,258 @@
+/**
+ * One logical database: the keyspace split into 16,384 hash-slot maps (design.md, "The
+ * keyspace is partitioned into 16,384 slots"), each created on first use.
+ *
+ * This file is the one way in for every mutation (invariant 1). Each write method, before it
+ * changes anything, hands the key to the snapshot hook so a running snapshot can keep the
+ * value as of its instant T; after the change it signals WATCH and counts the change in
+ * `keyspace.dirty`, which decides propagation and save points. A handler never mutates a
+ * value it got from lookupRead; a value from lookupWrite may be changed in place, followed
+ * by signalModified.
+ *
+ * Expiry deadlines (absolute ms) live in each slot's `expires` map, which stays null for a
+ * slot with no volatile key so that a read of a non-volatile key costs one null test.
+ */
+
+import { keyHashSlot, SLOT_COUNT } from './crc16.js';
+import type { Keyspace } from './keyspace.js';
+import type { Value } from './value.js';
+
+export class Slot {
+  readonly keys = new Map<string, Value>();
+  expires: Map<string, number> | null = null;
+}
+
+/** Set by WATCH; the write API marks it when a watched key is touched. */
+export interface KeyWatcher {
+  touched: boolean;
+}
+
+export class Db {
+  readonly slots: (Slot | undefined)[] = new Array(SLOT_COUNT);
+  /** Number of keys. */
+  size = 0;
+  /** Number of keys with a deadline. */
+  volatileCount = 0;
+  /** Keys watched by clients in MULTI, or null when nobody watches anything here. */
+  watched: Map<string, Set<KeyWatcher>> | null = null;
+  /** Keys that blocked clients (BLPOP, BZPOPMIN…) wait on, or null. */
+  blockingKeys: Set<string> | null = null;
+
+  constructor(
+    readonly id: number,
+    private readonly keyspace: Keyspace,
+  ) {}
+
+  // ---------------------------------------------------------------- lookups
+
+  /**
+   * Look up `key` for a command that only reads it. Side effects, in order:
+   *  1. a key past its deadline is deleted and the deletion propagated (keyspace.expireKey);
+   *  2. keyspace_hits or keyspace_misses is counted.
+   */
+  lookupRead(key: string): Value | undefined {
+    const v = this.lookup(key);
+    if (v === undefined) this.keyspace.stats.misses++;
+    else this.keyspace.stats.hits++;
+    return v;
+  }
+
+  /**
+   * Look up `key` for a command that may modify it. Side effects, in order:
+   *  1. a key past its deadline is deleted and the deletion propagated;
+   *  2. if a snapshot is running, the value as it is now (its value at snapshot time, since
+   *     nothing changed it unseen) is handed to the snapshot engine;
+   *  3. no hit/miss counting.
+   * Only a value obtained here may be mutated in place; follow with signalModified.
+   */
+  lookupWrite(key: string): Value | undefined {
+    const v = this.lookup(key);
+    if (v !== undefined && this.keyspace.snapshotHook !== null) this.beforeChange(key);
+    return v;
+  }
+
+  /** Existence check without statistics (EXISTS, the NX/XX conditions); expires lazily. */
+  has(key: string): boolean {
+    return this.lookup(key) !== undefined;
+  }
+
+  /** The key's value with lazy expiry and no other side effect. */
+  private lookup(key: string): Value | undefined {
+    const slot = this.slots[keyHashSlot(key)];
+    if (slot === undefined) return undefined;
+    const v = slot.keys.get(key);
+    if (v === undefined) return undefined;
+    if (slot.expires !== null) {
+      const when = slot.expires.get(key);
+      if (when !== undefined && when <= this.keyspace.now) {
+        this.keyspace.expireKey(this, key);
+        return undefined;
+      }
+    }
+    return v;
+  }
+
+  /** Absolute deadline in ms, or -1 when the key has none (or does not exist). */
+  getExpire(key: string): number {
+    const slot = this.slots[keyHashSlot(key)];
+    if (slot === undefined || slot.expires === null) return -1;
+    return slot.expires.get(key) ?? -1;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Redis's setKey: create or overwrite `key`. The deadline is removed unless keepTtl.
+   * A key past its deadline is expired (and DEL propagated) first, then the snapshot hook; then WATCH is signalled, blocked clients are told when the key is
+   * new, and one change is counted.
+   */
+  setKey(key: string, value: Value, keepTtl = false): void {
+    const isNew = this.lookup(key) === undefined; // a key past its deadline expires first
+    const slotIndex = keyHashSlot(key);
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    const slot = this.slotForWrite(slotIndex);
+    slot.keys.set(key, value);
+    if (isNew) {
+      this.size++;
+      if (this.blockingKeys !== null && this.blockingKeys.has(key)) this.keyspace.keyReady(this, key);
+    } else if (!keepTtl && slot.expires !== null && slot.expires.delete(key)) {
+      this.volatileCount--;
+    }
+    this.signalModified(key);
+  }
+
+  /**
+   * Delete `key`; false if it did not exist (a logically expired key still counts as
+   * present here: callers look it up first). Snapshot hook, WATCH, one change.
+   */
+  delete(key: string): boolean {
+    const slotIndex = keyHashSlot(key);
+    const slot = this.slots[slotIndex];
+    if (slot === undefined || !slot.keys.has(key)) return false;
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    this.removeFromSlot(slot, key);
+    this.signalModified(key);
+    return true;
+  }
+
+  /** Set the absolute deadline of an existing key. Snapshot hook, WATCH, one change. */
+  setExpire(key: string, when: number): void {
+    const slotIndex = keyHashSlot(key);
+    const slot = this.slots[slotIndex];
+    if (slot === undefined || !slot.keys.has(key)) throw new Error(`setExpire on missing key`);
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    if (slot.expires === null) slot.expires = new Map();
+    const had = slot.expires.has(key);
+    slot.expires.set(key, when);
+    if (!had) this.volatileCount++;
+    this.signalModified(key);
+  }
+
+  /** Remove the deadline (PERSIST); false if there was none. Hook, WATCH, one change. */
+  removeExpire(key: string): boolean {
+    const slotIndex = keyHashSlot(key);
+    const slot = this.slots[slotIndex];
+    if (slot === undefined || slot.expires === null || !slot.expires.has(key)) return false;
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    slot.expires.delete(key);
+    this.volatileCount--;
+    this.signalModified(key);
+    return true;
+  }
+
+  /**
+   * Redis's signalModifiedKey plus the dirty counter: call after changing in place a value
+   * obtained from lookupWrite. `changes` is what Redis adds to server.dirty.
+   */
+  signalModified(key: string, changes = 1): void {
+    this.keyspace.dirty += changes;
+    if (this.watched !== null) this.touchWatched(key);
+  }
+
+  /**
+   * Remove every key; returns how many there were. The snapshot engine sees the whole
+   * database before it goes; watchers of existing keys are touched.
+   */
+  flush(): number {
+    const removed = this.size;
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeFlush(this);
+    if (this.watched !== null) {
+      for (const key of this.watched.keys()) if (this.has(key)) this.touchWatched(key);
+    }
+    this.slots.fill(undefined);
+    this.size = 0;
+    this.volatileCount = 0;
+    this.keyspace.dirty += removed;
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- internals shared with Keyspace
+
+  /**
+   * Delete a key whose deadline passed, without a change count (Redis does not count
+   * expirations in server.dirty). The snapshot hook and WATCH still see it.
+   */
+  removeExpired(key: string): void {
+    const slotIndex = keyHashSlot(key);
+    const slot = this.slots[slotIndex]!;
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    this.removeFromSlot(slot, key);
+    if (this.watched !== null) this.touchWatched(key);
+  }
+
+  touchWatched(key: string): void {
+    const watchers = this.watched!.get(key);
+    if (watchers !== undefined) for (const w of watchers) w.touched = true;
+  }
+
+  private removeFromSlot(slot: Slot, key: string): void {
+    slot.keys.delete(key);
+    this.size--;
+    if (slot.expires !== null && slot.expires.delete(key)) this.volatileCount--;
+  }
+
+  private slotForWrite(index: number): Slot {
+    let slot = this.slots[index];
+    if (slot === undefined) slot = this.slots[index] = new Slot();
+    return slot;
+  }
+
+  private beforeChange(key: string): void {
+    this.keyspace.snapshotHook!.beforeChange(this, keyHashSlot(key), key);
+  }
+
+  // ---------------------------------------------------------------- iteration and sampling
+
+  /**
+   * A random key that is not logically expired, or undefined for an empty database.
+   * Picks a random non-empty slot, then a random key in it; expired picks are expired and
+   * the draw repeated, as Redis's dbRandomKey does.
+   */
+  randomKey(): string | undefined {
+    while (this.size > 0) {
+      let slot: Slot | undefined;
+      do slot = this.slots[(Math.random() * SLOT_COUNT) | 0];
+      while (slot === undefined || slot.keys.size === 0);
+      let n = (Math.random() * slot.keys.size) | 0;
+      let picked = '';
+      for (const key of slot.keys.keys()) if (n-- === 0) { picked = key; break; }
+      if (this.has(picked)) return picked;
+    }
+    return undefined;
+  }
+
+  /**
+   * The keys of whole slots from `cursor` on, at least `count` of them unless the end is
+   * reached; the next cursor is the first slot not visited (0 when done). Keys past their
+   * deadline are included: callers filter with `has`, which also expires them.
+   */
+  scanSlots(cursor: number, count: number, out: string[]): number {
+    let i = cursor;
+    const before = out.length;
+    while (i < SLOT_COUNT && out.length - before < count) {
+      const slot = this.slots[i++];
+      if (slot !== undefined) for (const key of slot.keys.keys()) out.push(key);
+    }
+    return i >= SLOT_COUNT ? 0 : i;
+  }
+}

@@ -1,0 +1,7 @@
+export { Keyspace } from './keyspace.js';
+export type { SnapshotHook, KeyspaceStats } from './keyspace.js';
+export { Db, Slot } from './db.js';
+export type { KeyWatcher } from './db.js';
+export { keyHashSlot, crc16, SLOT_COUNT } from './crc16.js';
+export { typeOf, stringEncoding } from './value.js';
+export type { Value, CollectionValue, TypeName } from './value.js';

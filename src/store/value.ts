@@ -1,0 +1,33 @@
+/**
+ * What a key holds. A string value is a plain latin1 JS string, with nothing around it:
+ * that is what keeps a small key near 93 bytes (design.md). Every other type is an object
+ * that says its type and its Redis encoding name; the collection families define them.
+ *
+ * In-memory encodings are free to change; file formats map them in persistence/ (R7).
+ */
+
+export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
+
+export interface CollectionValue {
+  readonly type: Exclude<TypeName, 'string'>;
+  /** The name OBJECT ENCODING reports, following Redis's conversion thresholds. */
+  encoding(): string;
+}
+
+export type Value = string | CollectionValue;
+
+export function typeOf(v: Value): TypeName {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+/**
+ * OBJECT ENCODING of a string value: "int" for a canonical integer that fits a long,
+ * "embstr" up to 44 bytes, "raw" beyond, as Redis 7.0 reports for a freshly set value.
+ */
+export function stringEncoding(s: string): string {
+  if (s.length <= 20 && /^(?:0|-?[1-9][0-9]*)$/.test(s)) {
+    const n = BigInt(s);
+    if (n >= -9223372036854775808n && n <= 9223372036854775807n) return 'int';
+  }
+  return s.length <= 44 ? 'embstr' : 'raw';
+}
