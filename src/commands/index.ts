@@ -4,7 +4,19 @@
  */
 
 import type { CommandSpec } from './spec.js';
+import { specs as admin } from './admin.js';
 import { specs as connection } from './connection.js';
+import { specs as hashes } from './hashes.js';
+import { specs as keys } from './keys.js';
+import { specs as lists } from './lists.js';
+import { specs as persistence } from './persistence.js';
+import { specs as pubsub } from './pubsub.js';
+import { specs as sets } from './sets.js';
 import { specs as strings } from './strings.js';
+import { specs as transactions } from './transactions.js';
+import { specs as zsets } from './zsets.js';
 
-export const allCommands: readonly CommandSpec[] = [...connection, ...strings];
+export const allCommands: readonly CommandSpec[] = [
+  ...connection, ...admin, ...transactions, ...pubsub, ...keys, ...strings,
+  ...lists, ...hashes, ...sets, ...zsets, ...persistence,
+];

@@ -12,6 +12,8 @@ export interface CollectionValue {
   readonly type: Exclude<TypeName, 'string'>;
   /** The name OBJECT ENCODING reports, following Redis's conversion thresholds. */
   encoding(): string;
+  /** An independent deep copy (COPY, and the snapshot engine's pre-images). */
+  clone(): CollectionValue;
 }
 
 export type Value = string | CollectionValue;

@@ -1,0 +1,7 @@
+/**
+ * Pub/sub commands (pubsub.c).
+ */
+
+import type { CommandSpec } from './spec.js';
+
+export const specs: readonly CommandSpec[] = [];

@@ -1,0 +1,7 @@
+/**
+ * Set commands (t_set.c).
+ */
+
+import type { CommandSpec } from './spec.js';
+
+export const specs: readonly CommandSpec[] = [];

@@ -1,0 +1,134 @@
+/**
+ * Start the servers tests talk to: Vellum in this process (startServer, port 0, a temp
+ * dir), and real redis-server 7.0 as a child process on a free port, also in a temp dir.
+ * Everything started here is stopped and its directory removed by `stop()`.
+ *
+ * When redis-server is not installed, tests that need it are skipped with a loud reason,
+ * except under CI (CI=true), where its absence fails the run.
+ */
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type Server, type StartOptions } from '../../src/index.js';
+import { RespClient } from './resp-client.js';
+
+export function tempDir(prefix = 'vellum-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+function hasBinary(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+/**
+ * undefined when real redis-server is here; otherwise the reason to skip. Under CI a
+ * missing redis-server throws, so the suite fails instead of passing on nothing.
+ */
+export const redisSkip: string | undefined = (() => {
+  if (hasBinary('redis-server')) return undefined;
+  if (process.env['CI'] === 'true') throw new Error('redis-server is required under CI but is not installed');
+  const reason = 'SKIPPED: redis-server (Debian package redis-server) is not installed; differential tests need it';
+  process.stderr.write(`\n*** ${reason} ***\n\n`);
+  return reason;
+})();
+
+export interface RunningServer {
+  readonly port: number;
+  readonly dir: string;
+  /** In-process Vellum only. */
+  readonly server?: Server;
+  client(): Promise<RespClient>;
+  stop(): Promise<void>;
+}
+
+/** Vellum in this process, quiet, with no save points unless the test asks. */
+export async function startVellum(options: StartOptions = {}): Promise<RunningServer> {
+  const dir = (options['dir'] as string | undefined) ?? tempDir();
+  const handle = await startServer({ port: 0, dir, loglevel: 'warning', save: '', ...options });
+  const clients: RespClient[] = [];
+  return {
+    port: handle.port!,
+    dir,
+    server: handle.server,
+    async client() {
+      const c = await RespClient.connect(handle.port!);
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await handle.close();
+      if (options['dir'] === undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr !== null ? addr.port : 0));
+    });
+  });
+}
+
+/** Real redis-server; extra arguments are redis-server's `--name value` options. */
+export async function startRedis(args: string[] = [], dir = tempDir('redis-test-')): Promise<RunningServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+      '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'notice', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const up = await waitForReady(child);
+    if (!up) {
+      if (attempt < 3 && /Address already in use/.test(output)) continue;
+      throw new Error(`redis-server did not start: ${output}`);
+    }
+    const clients: RespClient[] = [];
+    return {
+      port,
+      dir,
+      async client() {
+        const c = await RespClient.connect(port);
+        clients.push(c);
+        return c;
+      },
+      async stop() {
+        for (const c of clients) c.close();
+        await stopChild(child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+/** Resolves true when the child logs that it is ready, false if it exits first. */
+function waitForReady(child: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('Ready to accept connections')) {
+        child.stdout!.off('data', onData);
+        resolve(true);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', () => resolve(false));
+  });
+}
+
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
