@@ -5,10 +5,13 @@
 
 import type { CommandSpec } from './spec.js';
 import { specs as admin } from './admin.js';
+import { specs as bitops } from './bitops.js';
 import { specs as connection } from './connection.js';
+import { specs as expire } from './expire.js';
 import { specs as hashes } from './hashes.js';
 import { specs as keys } from './keys.js';
 import { specs as lists } from './lists.js';
+import { specs as monitor } from './monitor.js';
 import { specs as persistence } from './persistence.js';
 import { specs as pubsub } from './pubsub.js';
 import { specs as sets } from './sets.js';
@@ -17,6 +20,6 @@ import { specs as transactions } from './transactions.js';
 import { specs as zsets } from './zsets.js';
 
 export const allCommands: readonly CommandSpec[] = [
-  ...connection, ...admin, ...transactions, ...pubsub, ...keys, ...strings,
+  ...connection, ...admin, ...transactions, ...pubsub, ...monitor, ...keys, ...expire, ...strings, ...bitops,
   ...lists, ...hashes, ...sets, ...zsets, ...persistence,
 ];

@@ -18,6 +18,7 @@
  *  NO_AUTH    allowed before AUTH
  *  MAY_REPLICATE  may propagate without being a write (PUBLISH, EVAL...)
  *  NO_MULTI   refused inside MULTI
+ *  TOUCHES_ARBITRARY_KEYS  may expire keys it did not name (SCAN, RANDOMKEY)
  *  ALLOW_BUSY allowed while a script is busy
  */
 
@@ -40,18 +41,29 @@ export const MAY_REPLICATE = 1 << 16;
 export const NO_MULTI = 1 << 24;
 export const ALLOW_BUSY = 1 << 26;
 export const NO_MANDATORY_KEYS = 1 << 19;
+export const NO_ASYNC_LOADING = 1 << 23;
+/** Derived: set for a spec with getKeys. */
+export const MOVABLE_KEYS = 1 << 25;
+/** May lazily expire keys it did not name (SCAN, RANDOMKEY): their DELs are not wrapped in MULTI. */
+export const TOUCHES_ARBITRARY_KEYS = 1 << 28;
 
-/** Flag names as COMMAND INFO prints them, in Redis's order. */
+/**
+ * Flag names as COMMAND INFO prints them, in Redis 7.0's order. may_replicate and
+ * touches_arbitrary_keys are hidden on purpose, as in Redis; movablekeys is derived from
+ * the presence of getKeys.
+ */
 export const FLAG_NAMES: readonly (readonly [number, string])[] = [
   [WRITE, 'write'], [READONLY, 'readonly'], [DENYOOM, 'denyoom'], [ADMIN, 'admin'],
   [PUBSUB, 'pubsub'], [NOSCRIPT, 'noscript'], [BLOCKING, 'blocking'], [LOADING, 'loading'],
   [STALE, 'stale'], [SKIP_MONITOR, 'skip_monitor'], [SKIP_SLOWLOG, 'skip_slowlog'],
-  [FAST, 'fast'], [NO_AUTH, 'no_auth'], [MAY_REPLICATE, 'may_replicate'],
-  [NO_MANDATORY_KEYS, 'no_mandatory_keys'], [NO_MULTI, 'no_multi'], [ALLOW_BUSY, 'allow_busy'],
+  [FAST, 'fast'], [NO_AUTH, 'no_auth'], [NO_MANDATORY_KEYS, 'no_mandatory_keys'],
+  [NO_ASYNC_LOADING, 'no_async_loading'], [NO_MULTI, 'no_multi'], [MOVABLE_KEYS, 'movablekeys'],
+  [ALLOW_BUSY, 'allow_busy'],
 ];
 
-/** COMMAND INFO's flag list for a flag set. */
-export function flagNames(flags: number): string[] {
+/** COMMAND INFO's flag list for a command. */
+export function flagNames(spec: CommandSpec): string[] {
+  const flags = spec.flags | (spec.getKeys !== undefined ? MOVABLE_KEYS : 0);
   return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
 }
 
@@ -89,8 +101,16 @@ export function aclCategories(spec: CommandSpec): string[] {
   if (f & FAST) cats.push('@fast');
   if (f & BLOCKING) cats.push('@blocking');
   if (!(f & FAST)) cats.push('@slow');
-  return cats;
+  // COMMAND INFO lists a command's categories in the order of Redis's category table.
+  return ACL_CATEGORY_ORDER.filter((name) => cats.includes(name));
 }
+
+/** Redis 7.0's ACL categories, in the order of its table (acl.c ACLCommandCategories). */
+export const ACL_CATEGORY_ORDER: readonly string[] = [
+  '@keyspace', '@read', '@write', '@set', '@sortedset', '@list', '@hash', '@string', '@bitmap',
+  '@hyperloglog', '@geo', '@stream', '@pubsub', '@admin', '@fast', '@slow', '@blocking',
+  '@dangerous', '@connection', '@transaction', '@scripting',
+];
 
 /** The argument indexes of a command's keys, from its key spec or getKeys. */
 export function commandKeys(spec: CommandSpec, argv: readonly string[]): number[] {

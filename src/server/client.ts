@@ -42,7 +42,7 @@ export class Client extends ReplyBuffer {
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
   /** The command running or last run, for CLIENT LIST's cmd= field. */
-  lastCommand = 'NULL';
+  lastCommand: CommandSpec | null = null;
 
   // Propagation controls, reset by the dispatcher before each command.
   /** The effect to propagate instead of argv (SET EX → SET PXAT…), or null. */
@@ -63,6 +63,8 @@ export class Client extends ReplyBuffer {
   // Pub/sub
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
+  /** SSUBSCRIBE channels: a namespace of their own, counted apart. */
+  readonly shardChannels = new Set<string>();
 
   // Blocking (BLPOP…): non-null while blocked.
   blocked: BlockedState | null = null;
@@ -92,7 +94,7 @@ export class Client extends ReplyBuffer {
 
   /** Subscribed to anything: RESP2 restricts the commands it may send. */
   get inPubSub(): boolean {
-    return this.channels.size + this.patterns.size > 0;
+    return this.channels.size + this.patterns.size + this.shardChannels.size > 0;
   }
 
   /** Replace the effect this command propagates (the deterministic form, invariant 2). */

@@ -14,7 +14,10 @@
  */
 
 import { allCommands } from '../commands/index.js';
-import { LOADING, NO_AUTH, NO_MULTI, type CommandSpec } from '../commands/spec.js';
+import {
+  ADMIN, LOADING, MAY_REPLICATE, NO_AUTH, NO_MULTI, READONLY, SKIP_MONITOR, TOUCHES_ARBITRARY_KEYS, WRITE, type CommandSpec,
+} from '../commands/spec.js';
+import { execCommandAbort } from '../commands/transactions.js';
 import { errors } from '../protocol/reply.js';
 import { type Client, ReplyMode } from './client.js';
 import type { Server } from './server.js';
@@ -65,15 +68,17 @@ export class Dispatcher {
     if (!arityOk(cmd.arity, argv.length)) {
       return this.reject(c, cmd, `ERR wrong number of arguments for '${cmd.name}' command`);
     }
-    if (cmd.subcommands !== undefined) {
+    // A container called bare (COMMAND) runs itself; its arity refuses CONFIG alone.
+    if (cmd.subcommands !== undefined && argv.length > 1) {
       const container = cmd;
-      const sub = argv.length > 1 ? findSub(container, argv[1]!) : undefined;
+      const sub = findSub(container, argv[1]!);
       if (sub === undefined) {
         return this.reject(c, container,
           `ERR unknown subcommand '${(argv[1] ?? '').slice(0, 128)}'. Try ${container.name.toUpperCase()} HELP.`);
       }
       cmd = sub;
-      if (!arityOk(cmd.arity, argv.length - 1)) {
+      // A subcommand's arity counts the container's name too (config|get is -3).
+      if (!arityOk(cmd.arity, argv.length)) {
         return this.reject(c, cmd, `ERR wrong number of arguments for '${container.name}|${cmd.name}' command`);
       }
     }
@@ -88,13 +93,16 @@ export class Dispatcher {
     if (server.loading && !(cmd.flags & LOADING)) return this.reject(c, cmd, errors.loading);
     const misconf = server.writeRefusal(cmd);
     if (misconf !== null) return this.reject(c, cmd, misconf);
+    // Redis flags a monitor as a replica, and a replica may not touch the keyspace.
+    if (c.monitor && cmd.flags & (WRITE | READONLY | MAY_REPLICATE)) {
+      return this.reject(c, cmd, "ERR Replica can't interact with the keyspace");
+    }
 
     if (c.multi !== null && !MULTI_IMMEDIATE.has(cmd.name)) {
       c.multi.push({ cmd, argv });
       c.addReplyRaw('+QUEUED\r\n');
       return;
     }
-    if (server.monitors.size > 0) server.feedMonitors(c, argv);
     this.call(c, cmd, argv);
     if (server.blocking.readyCount > 0) server.blocking.serveReadyKeys();
   }
@@ -114,7 +122,11 @@ export class Dispatcher {
     c.propagateArgv = null;
     c.preventPropagation = false;
     c.errored = false;
-    c.lastCommand = cmd.name;
+    c.lastCommand = cmd;
+    // MONITOR sees a command once, after it ran (a blocked command is not shown again when
+    // it is re-run), and never an admin one (Redis 7.0's call()).
+    const feedMonitors = server.monitors.size > 0 && c.blocked === null && !server.loading &&
+      !(cmd.flags & (SKIP_MONITOR | ADMIN));
     const start = performance.now();
     try {
       cmd.run!(c, argv);
@@ -122,6 +134,7 @@ export class Dispatcher {
       this.callDepth--;
     }
     const usec = (performance.now() - start) * 1000;
+    if (feedMonitors) server.feedMonitors(c, argv);
     const stats = this.statsFor(cmd);
     stats.calls++;
     stats.usec += usec;
@@ -134,7 +147,7 @@ export class Dispatcher {
     }
     if (replyMark >= 0) this.applyReplyMode(c, replyMark);
     server.stats.commandsProcessed++;
-    if (top) server.propagator.endUnit();
+    if (top) server.propagator.endUnit((cmd.flags & TOUCHES_ARBITRARY_KEYS) === 0);
   }
 
   /** CLIENT REPLY OFF / SKIP: drop what the command wrote. */
@@ -161,8 +174,10 @@ export class Dispatcher {
 
   private reject(c: Client, cmd: CommandSpec | undefined, error: string): void {
     if (cmd !== undefined) this.statsFor(cmd).rejectedCalls++;
-    c.addReplyError(error);
     this.server.stats.errorReplies++;
+    // A refused EXEC always answers EXECABORT, even outside MULTI (Redis's rejectCommand).
+    if (cmd !== undefined && cmd.name === 'exec') return execCommandAbort(c, error);
+    c.addReplyError(error);
     if (c.multi !== null) c.multiAborted = true;
   }
 }

@@ -26,27 +26,25 @@ export class Propagator {
     this.pendingArgv.push(argv);
   }
 
-  /** Deliver the current unit. */
-  endUnit(): void {
+  /**
+   * Deliver the current unit; `wrap` false sends several effects unwrapped, as Redis 7.0
+   * does for active expiry and for commands that touch arbitrary keys (their DELs are
+   * independent, and a MULTI around them would only delay replicas).
+   */
+  endUnit(wrap = true): void {
     const n = this.pendingArgv.length;
     if (n === 0) return;
     const dbs = this.pendingDb;
     const argvs = this.pendingArgv;
     this.pendingDb = [];
     this.pendingArgv = [];
-    if (n === 1) {
-      this.deliver(dbs[0]!, argvs[0]!);
+    if (n === 1 || !wrap) {
+      for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
       return;
     }
     this.deliver(dbs[0]!, ['MULTI']);
     for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
     this.deliver(dbs[n - 1]!, ['EXEC']);
-  }
-
-  /** An effect outside any command (active expiry): a unit of its own. */
-  propagateNow(db: number, argv: readonly string[]): void {
-    this.also(db, argv);
-    this.endUnit();
   }
 
   private deliver(db: number, argv: readonly string[]): void {

@@ -25,6 +25,8 @@ import { BlockingManager } from './blocking.js';
 import { Client } from './client.js';
 import { Dispatcher } from './dispatcher.js';
 import { Logger } from './log.js';
+import { notifyKeyspaceEvent } from './notify.js';
+import { NOTIFY_EXPIRED } from '../config/keyspace-events.js';
 import { Propagator } from './propagate.js';
 import { PubSub } from './pubsub.js';
 
@@ -61,6 +63,8 @@ export class Server {
   nextClientId = 1;
   /** True while a dataset is loading: only LOADING-flagged commands run. */
   loading = false;
+  /** DEBUG SET-ACTIVE-EXPIRE: the cron's active expiry cycle runs only while true. */
+  activeExpireEnabled = true;
   /** MISCONF and friends: the error writes get while persistence is failing, or null. */
   diskErrorRefusal: string | null = null;
   /** Run before replies are written, once per loop turn (the AOF writer). */
@@ -89,7 +93,10 @@ export class Server {
     this.pubsub = new PubSub(this);
     this.blocking = new BlockingManager(this);
     this.persistence = new Persistence(this);
-    this.keyspace.onExpired = (db, key) => this.propagator.also(db.id, ['DEL', key]);
+    this.keyspace.onExpired = (db, key) => {
+      this.propagator.also(db.id, [config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+      notifyKeyspaceEvent(this, NOTIFY_EXPIRED, 'expired', key, db.id);
+    };
     config.applyHook = (name, value) => this.applyConfig(name, value);
   }
 
@@ -210,8 +217,10 @@ export class Server {
 
   /** MONITOR: every command, as Redis prints it, to every monitoring client. */
   feedMonitors(c: Client, argv: readonly string[]): void {
-    const now = Date.now();
-    let line = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${c.remote}]`;
+    // Microseconds, as Redis's gettimeofday; a unix-socket client shows as unix:<path>.
+    const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const addr = c.socket !== null && c.socket.remoteAddress === undefined ? `unix:${this.config.string('unixsocket')}` : c.remote;
+    let line = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${c.db.id} ${addr}]`;
     for (const arg of argv) line += ' "' + escapeForMonitor(arg) + '"';
     for (const m of this.monitors) {
       m.addReplyStatus(line);
@@ -221,8 +230,8 @@ export class Server {
 
   private serverCron(): void {
     const now = Date.now();
-    this.keyspace.activeExpireCycle(1);
-    this.propagator.endUnit();
+    if (this.activeExpireEnabled) this.keyspace.activeExpireCycle(1);
+    this.propagator.endUnit(false);
     if (this.blocking.blockedClients.size > 0) this.blocking.checkTimeouts(now);
     const timeout = this.config.number('timeout') * 1000;
     if (timeout > 0) {
@@ -240,6 +249,15 @@ export class Server {
     switch (name) {
       case 'loglevel': this.log.setLevel(value as string); break;
       case 'notify-keyspace-events': this.notifyFlags = value as number; break;
+      case 'requirepass':
+        // Without a password the default user is nopass: every connection may run commands.
+        if (value === '') {
+          for (const c of this.clients.values()) {
+            c.authenticated = true;
+            c.parser.authRequired = false;
+          }
+        }
+        break;
       case 'proto-max-bulk-len': this.parserLimits.maxBulkLen = value as number; break;
       case 'client-query-buffer-limit': this.parserLimits.maxQueryBuffer = value as number; break;
       case 'hz':
@@ -355,7 +373,13 @@ export async function startServer(options: StartOptions = {}): Promise<ServerHan
   const server = new Server(config);
   await server.listen();
   server.logBanner();
-  await server.persistence.load();
+  try {
+    await server.persistence.load();
+  } catch (err) {
+    // Refuse to start on a bad file, and leave it as it is: no shutdown save.
+    await server.close({ save: false });
+    throw err;
+  }
   server.log.notice('Ready to accept connections');
   return { port: server.tcpPort, server, close: () => server.close() };
 }
