@@ -5,14 +5,18 @@
  * inline line split like redis-cli input. Arguments come out as latin1 strings, which
  * round-trip every byte, so keys and values are binary-safe one-byte V8 strings.
  *
- * Buffering: while a chunk is being consumed the parser reads it in place. Only an
- * unfinished request's tail is carried over and joined with the next chunk, so that copy
- * is bounded by one header or one small argument. A bulk argument of 32 KiB or more is
- * read into a Buffer sized from its `$len` header and filled chunk by chunk: joining reads
- * would be quadratic in the argument's size.
+ * Buffering: a chunk is parsed in place. An unfinished request's tail is carried over in a
+ * buffer the parser owns, grown by doubling, so input that piles up unparsed (a blocked
+ * client's pipeline) costs amortised O(1) per byte, never a concatenation per read. A bulk
+ * argument of 32 KiB or more is read into a Buffer sized from its `$len` header and filled
+ * chunk by chunk: joining reads would be quadratic in the argument's size.
  *
- * Errors follow Redis 7.0's processMultibulkBuffer / processInlineBuffer word for word; the
- * connection turns a RespProtocolError into `-ERR Protocol error: …` and closes.
+ * Errors follow Redis 7.0's processMultibulkBuffer / processInlineBuffer word for word,
+ * including two quirks a client can observe: the bytes after a payload and after a
+ * header's '\r' are skipped unchecked, and Redis finds line ends with strchr, which stops at
+ * a NUL byte, so a NUL in an inline line or a header hides the line end (the request waits
+ * for more input until the 64 KiB line limit refuses it). The connection turns a
+ * RespProtocolError into `-ERR Protocol error: …` and closes.
  */
 
 import { splitArgs } from '../util/split-args.js';
@@ -30,6 +34,9 @@ const UNAUTH_MAX_BULK = 16384;
 const CR = 13;
 const LF = 10;
 const EMPTY = Buffer.alloc(0);
+/** The smallest carry-over buffer, and the largest one kept once drained. */
+const MIN_CARRY = 16 * 1024;
+const MAX_IDLE_CARRY = 256 * 1024;
 
 export class RespProtocolError extends Error {
   override name = 'RespProtocolError';
@@ -43,8 +50,12 @@ export interface ParserLimits {
 }
 
 export class RequestParser {
+  /** Input being parsed: a caller's chunk, or a prefix of `carry`. */
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** The parser's own buffer for unfinished input; `buf` views it when `owned`. */
+  private carry: Buffer = EMPTY;
+  private owned = false;
   /** Arguments still expected by the multibulk in progress; 0 when between requests. */
   private pending = 0;
   private args: string[] = [];
@@ -76,12 +87,31 @@ export class RequestParser {
   }
 
   private append(chunk: Buffer): void {
-    if (this.pos >= this.buf.length) {
+    const tail = this.buf.length - this.pos;
+    if (tail <= 0) {
+      // The common case: everything before was parsed, so parse the chunk where it lies.
       this.buf = chunk;
-    } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+      this.owned = false;
+      if (this.carry.length > MAX_IDLE_CARRY) this.carry = EMPTY;
+      return;
     }
+    const end = this.buf.length;
+    if (this.owned && end + chunk.length <= this.carry.length) {
+      chunk.copy(this.carry, end);
+      this.buf = this.carry.subarray(0, end + chunk.length);
+      return;
+    }
+    const need = tail + chunk.length;
+    // Doubling keeps repeated appends linear. Reusing carry moves the tail to its front, an
+    // overlapping copy, which Buffer.copy does as memmove.
+    const dest = need <= this.carry.length ? this.carry : Buffer.allocUnsafe(Math.max(2 * need, MIN_CARRY));
+    this.buf.copy(dest, 0, this.pos, end);
+    chunk.copy(dest, tail);
+    this.carry = dest;
+    this.buf = dest.subarray(0, need);
     this.pos = 0;
+    this.owned = true;
   }
 
   /**
@@ -90,8 +120,9 @@ export class RequestParser {
    */
   next(): string[] | null {
     for (;;) {
-      if (this.big !== null && !this.finishBigArg()) return null;
-      if (this.pending === 0) {
+      if (this.big !== null) {
+        if (!this.finishBigArg()) return null;
+      } else if (this.pending === 0) {
         if (this.pos >= this.buf.length) return null;
         if (this.buf[this.pos] === 0x2a /* '*' */) {
           const started = this.startMultibulk();
@@ -116,16 +147,21 @@ export class RequestParser {
   /** 1: started, 0: need more input, -1: an empty multibulk was consumed. */
   private startMultibulk(): number {
     const buf = this.buf;
-    const cr = buf.indexOf(CR, this.pos);
+    const start = this.pos;
+    const cr = buf.indexOf(CR, start);
     if (cr < 0) {
-      if (buf.length - this.pos > INLINE_MAX_SIZE) {
-        throw new RespProtocolError('too big mbulk count string');
-      }
+      this.checkLineLimit('too big mbulk count string');
       return 0;
     }
-    if (cr + 1 >= buf.length) return 0; // the LF is not here yet
-    const n = parseStrictInt(buf, this.pos + 1, cr);
-    if (Number.isNaN(n) || n > 0x7fffffff) throw new RespProtocolError('invalid multibulk length');
+    if (cr + 1 >= buf.length) return 0; // the byte after '\r' is not here yet
+    const n = parseStrictInt(buf, start + 1, cr);
+    if (Number.isNaN(n) || n > 0x7fffffff) {
+      if (hasNul(buf, start, cr)) {
+        this.checkLineLimit('too big mbulk count string');
+        return 0;
+      }
+      throw new RespProtocolError('invalid multibulk length');
+    }
     if (n > UNAUTH_MAX_ARGC && this.authRequired) {
       throw new RespProtocolError('unauthenticated multibulk length');
     }
@@ -135,6 +171,20 @@ export class RequestParser {
     return 1;
   }
 
+  /**
+   * Redis's answer when strchr finds no line end: wait for more input (the caller returns
+   * "need more"), unless more than 64 KiB is already waiting.
+   */
+  private checkLineLimit(error: string): void {
+    if (this.buf.length - this.pos > INLINE_MAX_SIZE) throw new RespProtocolError(error);
+  }
+
+  /** A NUL hides the header's line end from Redis's strchr: as if it were not here yet. */
+  private nulInBulkHeader(): false {
+    this.checkLineLimit('too big bulk count string');
+    return false;
+  }
+
   /** Reads one `$len\r\n<bytes>\r\n`; false when more input is needed. */
   private parseBulk(): boolean {
     const buf = this.buf;
@@ -142,15 +192,17 @@ export class RequestParser {
     if (start >= buf.length) return false;
     const cr = buf.indexOf(CR, start);
     if (cr < 0) {
-      if (buf.length - start > INLINE_MAX_SIZE) throw new RespProtocolError('too big bulk count string');
+      this.checkLineLimit('too big bulk count string');
       return false;
     }
     if (cr + 1 >= buf.length) return false;
     if (buf[start] !== 0x24 /* '$' */) {
+      if (hasNul(buf, start, cr)) return this.nulInBulkHeader();
       throw new RespProtocolError(`expected '$', got '${String.fromCharCode(buf[start]!)}'`);
     }
     const len = parseStrictInt(buf, start + 1, cr);
     if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkLen || len > MAX_ARG_LENGTH) {
+      if (hasNul(buf, start, cr)) return this.nulInBulkHeader();
       throw new RespProtocolError('invalid bulk length');
     }
     if (len > UNAUTH_MAX_BULK && this.authRequired) {
@@ -170,7 +222,7 @@ export class RequestParser {
       this.bigFilled = buf.copy(this.big, 0, dataStart);
       this.buf = EMPTY;
       this.pos = 0;
-      return false;
+      this.owned = false;
     }
     return false;
   }
@@ -188,13 +240,14 @@ export class RequestParser {
 
   private parseInline(): string[] | null {
     const buf = this.buf;
-    const lf = buf.indexOf(LF, this.pos);
-    if (lf < 0) {
-      if (buf.length - this.pos > INLINE_MAX_SIZE) throw new RespProtocolError('too big inline request');
+    const start = this.pos;
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0 || hasNul(buf, start, lf)) {
+      this.checkLineLimit('too big inline request');
       return null;
     }
-    const end = lf > this.pos && buf[lf - 1] === CR ? lf - 1 : lf;
-    const line = buf.toString('latin1', this.pos, end);
+    const end = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    const line = buf.toString('latin1', start, end);
     this.pos = lf + 1;
     const argv = splitArgs(line);
     if (argv === null) throw new RespProtocolError('unbalanced quotes in request');
@@ -202,9 +255,18 @@ export class RequestParser {
   }
 }
 
+function hasNul(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
+/** The digits of LLONG_MAX; LLONG_MIN's are the same but for the last, 8. */
+const LLONG_MAX_DIGITS = '9223372036854775807';
+
 /**
  * Parses a decimal integer the way Redis's string2ll does: optional '-', no '+', no
- * leading zeros, no spaces, at most 20 characters. NaN when the text is not such a number.
+ * leading zeros, no spaces, within a signed 64-bit range. NaN when the text is not such a
+ * number. Values beyond 2^53 come back rounded, which only limit checks see.
  */
 export function parseStrictInt(buf: Buffer, start: number, end: number): number {
   const len = end - start;
@@ -218,10 +280,21 @@ export function parseStrictInt(buf: Buffer, start: number, end: number): number 
   }
   if (buf[i] === 0x30) return i + 1 === end && !negative ? 0 : NaN;
   let n = 0;
-  for (; i < end; i++) {
-    const d = buf[i]! - 0x30;
+  for (let j = i; j < end; j++) {
+    const d = buf[j]! - 0x30;
     if (d < 0 || d > 9) return NaN;
     n = n * 10 + d;
   }
+  if (end - i >= 19 && !fitsLongLong(buf, i, end, negative)) return NaN;
   return negative ? -n : n;
+}
+
+/** Whether the digits in buf[start, end) are within long long's range. */
+function fitsLongLong(buf: Buffer, start: number, end: number, negative: boolean): boolean {
+  if (end - start > 19) return false;
+  for (let j = 0; j < 19; j++) {
+    const limit = j === 18 && negative ? 0x38 : LLONG_MAX_DIGITS.charCodeAt(j);
+    if (buf[start + j] !== limit) return buf[start + j]! < limit;
+  }
+  return true;
 }
