@@ -1,0 +1,93 @@
+/**
+ * BZPOPMIN, BZPOPMAX and BZMPOP against real Redis 7.0 with several clients: who is
+ * served first, what each gets, timeouts, MULTI (never blocks), wrong types, and the
+ * non-blocking effect that is propagated.
+ */
+
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPair, type Pair } from '../helpers/differential.js';
+import { redisSkip, type RunningServer } from '../helpers/servers.js';
+import { recordEffects, type Effect } from '../helpers/propagation.js';
+import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
+
+/**
+ * Wait until the server has `n` blocked clients: Vellum's count is read directly, Redis's
+ * from INFO. Polls once per loop turn; no fixed sleep.
+ */
+async function waitBlocked(server: RunningServer, admin: RespClient, n: number): Promise<void> {
+  for (;;) {
+    if (server.server !== undefined) {
+      if (server.server.blocking.blockedClients.size === n) return;
+    } else {
+      const m = /blocked_clients:(\d+)/.exec(String(await admin.call('INFO', 'clients')));
+      if (m !== null && Number(m[1]) === n) return;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => {
+  let pair: Pair;
+  let effects: Effect[];
+  before(async () => {
+    pair = await startPair();
+    effects = recordEffects(pair.vellumServer.server!);
+  });
+  after(async () => { await pair.stop(); });
+  beforeEach(async () => { await pair.flush(); effects.length = 0; });
+
+  /** Run the same scenario on one server; returns the replies of the blocked clients in order. */
+  async function scenario(server: RunningServer, admin: RespClient, blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
+    const clients = await Promise.all(blocked.map(() => server.client()));
+    const pending: Promise<Reply>[] = [];
+    for (let i = 0; i < blocked.length; i++) {
+      pending.push(clients[i]!.call(...blocked[i]!));
+      await waitBlocked(server, admin, i + 1);
+    }
+    for (const cmd of then) await admin.call(...cmd);
+    const replies = await Promise.all(pending);
+    for (const c of clients) c.close();
+    return replies;
+  }
+
+  async function same(blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
+    const v = await scenario(pair.vellumServer, pair.vellum, blocked, then);
+    const r = await scenario(pair.redisServer, pair.redis, blocked, then);
+    assert.deepStrictEqual(v, r);
+    return v;
+  }
+
+  test('first blocked is served first; each pop takes one element', async () => {
+    const replies = await same(
+      [['BZPOPMIN', 'a', 'b', '0'], ['BZPOPMAX', 'b', '0'], ['BZPOPMIN', 'b', '0']],
+      [['ZADD', 'b', '1', 'x', '2', 'y', '3', 'z']],
+    );
+    assert.deepEqual(replies, [['b', 'x', '1'], ['b', 'z', '3'], ['b', 'y', '2']]);
+    await pair.same('EXISTS', 'b');
+  });
+
+  test('BZMPOP with COUNT is served with up to COUNT elements', async () => {
+    const replies = await same(
+      [['BZMPOP', '0', '2', 'a', 'b', 'MAX', 'COUNT', '2'], ['BZMPOP', '0', '1', 'b', 'MIN', 'COUNT', '5']],
+      [['ZADD', 'b', '1', 'x', '2', 'y', '3', 'z']],
+    );
+    assert.deepEqual(replies[0], ['b', [['z', '3'], ['y', '2']]]);
+    assert.deepEqual(replies[1], ['b', [['x', '1']]]);
+  });
+
+  test('timeouts, immediate pops, errors and MULTI', async () => {
+    await pair.sequence([
+      ['BZPOPMIN', 'none', '0.01'], ['BZMPOP', '0.01', '1', 'none', 'MIN'],
+      ['ZADD', 'z', '1', 'a', '2', 'b'], ['BZPOPMAX', 'none', 'z', '0'], ['BZMPOP', '0', '2', 'none', 'z', 'MIN', 'COUNT', '9'],
+      ['BZPOPMIN', 'z', '-1'], ['BZPOPMIN', 'z', 'x'], ['BZMPOP', 'x', '1', 'z', 'MIN'], ['BZMPOP', '0', '0', 'z', 'MIN'],
+      ['BZMPOP', '0', '1', 'z', 'FOO'], ['SET', 'str', 'v'], ['BZPOPMIN', 'str', '0'], ['BZMPOP', '0', '1', 'str', 'MIN'],
+      ['MULTI'], ['BZPOPMIN', 'none', '0'], ['BZMPOP', '0', '1', 'none', 'MAX'], ['EXEC'],
+    ]);
+  });
+
+  test('propagation: the served pop goes out as ZPOPMIN/ZPOPMAX', async () => {
+    await scenario(pair.vellumServer, pair.vellum, [['BZPOPMIN', 'k', '0'], ['BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '3']], [['ZADD', 'k', '1', 'a', '2', 'b']]);
+    assert.deepEqual(effects.map((e) => e.argv), [['ZADD', 'k', '1', 'a', '2', 'b'], ['ZPOPMIN', 'k'], ['ZPOPMAX', 'k', '1']]);
+  });
+});
