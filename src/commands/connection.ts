@@ -1,17 +1,18 @@
 /**
- * Connection commands: PING, ECHO, SELECT, QUIT.
+ * Connection commands: PING, ECHO, SELECT, QUIT. The rest of the connection family (HELLO,
+ * AUTH, RESET, CLIENT) lives in admin.ts beside the server state it reads.
  */
 
 import type { Client } from '../server/client.js';
 import { errors } from '../protocol/reply.js';
 import { parseSafeInt } from '../util/numbers.js';
-import { type CommandSpec, FAST, LOADING, STALE, NO_AUTH, ALLOW_BUSY } from './spec.js';
+import { type CommandSpec, FAST, LOADING, STALE, NO_AUTH, NOSCRIPT, ALLOW_BUSY } from './spec.js';
 
 export const specs: readonly CommandSpec[] = [
-  { name: 'ping', arity: -1, flags: FAST | STALE, keys: [0, 0, 0], acl: ['connection'], run: pingCommand },
+  { name: 'ping', arity: -1, flags: FAST, keys: [0, 0, 0], acl: ['connection'], run: pingCommand },
   { name: 'echo', arity: 2, flags: FAST | LOADING | STALE, keys: [0, 0, 0], acl: ['connection'], run: echoCommand },
   { name: 'select', arity: 2, flags: LOADING | STALE | FAST, keys: [0, 0, 0], acl: ['connection'], run: selectCommand },
-  { name: 'quit', arity: -1, flags: ALLOW_BUSY | NO_AUTH | LOADING | STALE | FAST, keys: [0, 0, 0], acl: ['connection'], run: quitCommand },
+  { name: 'quit', arity: -1, flags: NOSCRIPT | ALLOW_BUSY | NO_AUTH | LOADING | STALE | FAST, keys: [0, 0, 0], acl: ['connection'], run: quitCommand },
 ];
 
 function pingCommand(c: Client, argv: string[]): void {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { splitArgs } from '../util/split-args.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
-import { type Directive, directives, directivesByName } from './directives.js';
+import { type Directive, LONG_MAX, ULLONG_MAX, directives, directivesByName } from './directives.js';
 import { formatKeyspaceEvents, parseKeyspaceEvents } from './keyspace-events.js';
 
 export interface SavePoint {
@@ -35,6 +35,11 @@ export class ConfigError extends Error {
 }
 
 export const VERSION = '0.1.0';
+/**
+ * The Redis version Vellum answers as (HELLO, INFO redis_version). Clients gate features on
+ * it (Redisson, redis-py's version checks), and Vellum implements Redis 7.0's behaviour.
+ */
+export const REDIS_VERSION = '7.0.15';
 
 /** Called after CONFIG SET changed a value; returns an error text to undo the change. */
 export type ApplyHook = (name: string, value: ConfigValue) => string | null;
@@ -46,6 +51,8 @@ export class Config {
   /** Directives set by the file or overrides that have no effect in Vellum. */
   readonly inertSet = new Set<string>();
   applyHook: ApplyHook | null = null;
+  /** A save line was read at start-up: later ones add save points. */
+  private saveLoaded = false;
 
   constructor() {
     for (const d of directives) {
@@ -64,14 +71,8 @@ export class Config {
     let i = 0;
     if (args.length > 0 && !args[0]!.startsWith('--')) {
       const path = args[0]!;
-      let text: string;
-      try {
-        text = readFileSync(path, 'latin1');
-      } catch (err) {
-        throw new ConfigError(`Fatal error, can't open config file '${path}': ${(err as Error).message}`);
-      }
       config.file = path;
-      config.loadText(text, path);
+      config.loadText(readConfigFile(path), path);
       i = 1;
     }
     let overrides = '';
@@ -99,7 +100,6 @@ export class Config {
   /** Apply redis.conf text; `origin` names it in errors. Throws ConfigError. */
   loadText(text: string, origin: string): void {
     const lines = text.split('\n');
-    const seenSave = new Set<string>();
     for (let n = 0; n < lines.length; n++) {
       const line = lines[n]!.trim();
       if (line === '' || line.startsWith('#')) continue;
@@ -113,14 +113,19 @@ export class Config {
       if (argv === null) fail('Unbalanced quotes in configuration line');
       if (argv!.length === 0) continue;
       const name = argv![0]!.toLowerCase();
+      if (name === 'include' && argv!.length === 2) {
+        this.loadText(readConfigFile(argv![1]!), argv![1]!);
+        continue;
+      }
       const d = directivesByName.get(name);
       if (d === undefined || argv!.length < 2) fail('Bad directive or wrong number of arguments');
       let args = argv!.slice(1);
-      // Repeated `save` lines add up; the first one replaces the default.
-      if (d!.type === 'save' && seenSave.has(origin) && args.join(' ') !== '') {
+      // As in Redis, save lines add up across the whole start-up configuration (file, then
+      // command line); the first one replaces the default, and `save ""` clears them.
+      if (d!.type === 'save' && this.saveLoaded && args.join(' ') !== '') {
         args = [...formatValue(d!, this.values.get(d!.name)!).split(' ').filter((w) => w !== ''), ...args];
       }
-      if (d!.type === 'save') seenSave.add(origin);
+      if (d!.type === 'save') this.saveLoaded = true;
       const v = parseValue(d!, args);
       if (typeof v === 'object' && v !== null && 'error' in v) fail(v.error);
       this.values.set(d!.name, v as ConfigValue);
@@ -153,19 +158,24 @@ export class Config {
   }
 
   /**
-   * CONFIG GET: name/value pairs for every directive (or alias) matching any pattern, in
-   * the order first matched. `match` is the glob matcher the server uses.
+   * CONFIG GET: name/value pairs for every directive (or alias) matching any pattern, each
+   * once. As in Redis 7.0, a pattern without glob characters is a case-insensitive lookup
+   * that answers with the name as the client spelled it; a glob matches without case.
    */
-  getMatching(patterns: readonly string[], match: (pattern: string, s: string) => boolean): [string, string][] {
-    const out = new Map<string, string>();
+  getMatching(patterns: readonly string[], match: (pattern: string, s: string, nocase: boolean) => boolean): [string, string][] {
+    // Keyed by lower-case name: a name asked for twice, in any case, answers once.
+    const out = new Map<string, [string, string]>();
     for (const p of patterns) {
-      const lower = p.toLowerCase();
+      if (!/[[*?]/.test(p)) {
+        const d = directivesByName.get(p.toLowerCase());
+        if (d !== undefined && !out.has(p.toLowerCase())) out.set(p.toLowerCase(), [p, formatValue(d, this.get(d.name))]);
+        continue;
+      }
       for (const [name, d] of directivesByName) {
-        if (out.has(name)) continue;
-        if (lower === name || match(lower, name)) out.set(name, formatValue(d, this.get(d.name)));
+        if (!out.has(name) && match(p, name, true)) out.set(name, [name, formatValue(d, this.get(d.name))]);
       }
     }
-    return [...out];
+    return [...out.values()];
   }
 
   /**
@@ -261,6 +271,14 @@ export class Config {
 
 type Parsed = ConfigValue | { error: string };
 
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (err) {
+    throw new ConfigError(`Fatal error, can't open config file '${path}': ${(err as Error).message}`);
+  }
+}
+
 /** A directive's default as arguments; "" is one empty argument, as `dir ""` would be. */
 function defaultArgs(d: Directive): string[] {
   return d.default === '' ? [''] : splitArgs(d.default)!;
@@ -279,6 +297,12 @@ function parseValue(d: Directive, args: readonly string[]): Parsed {
       if (args.length !== 1) return { error: 'wrong number of arguments' };
       const n = /^-?[0-9]+$/.test(args[0]!) ? Number(args[0]) : NaN;
       if (!Number.isSafeInteger(n)) return { error: "argument couldn't be parsed into an integer" };
+      return inBounds(d, n);
+    }
+    case 'octal': {
+      if (args.length !== 1) return { error: 'wrong number of arguments' };
+      const n = /^[0-7]+$/.test(args[0]!) ? parseInt(args[0]!, 8) : NaN;
+      if (Number.isNaN(n)) return { error: "argument couldn't be parsed into an integer" };
       return inBounds(d, n);
     }
     case 'memory': {
@@ -317,15 +341,22 @@ function parseValue(d: Directive, args: readonly string[]): Parsed {
     case 'keyspace-events': {
       if (args.length !== 1) return { error: 'wrong number of arguments' };
       const flags = parseKeyspaceEvents(args[0]!);
-      if (flags < 0) return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmd'." };
+      if (flags < 0) return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." };
       return flags;
     }
   }
 }
 
 function inBounds(d: Directive, n: number): Parsed {
-  if (n < d.min! || n > d.max!) return { error: `argument must be between ${d.min} and ${d.max} inclusive` };
+  if (n < d.min! || n > d.max!) return { error: `argument must be between ${boundText(d.min!)} and ${boundText(d.max!)} inclusive` };
   return n;
+}
+
+/** A bound as Redis prints it: the directives table stands in LLONG_MAX with 2**53 - 1. */
+function boundText(n: number): string {
+  if (n === LONG_MAX) return '9223372036854775807';
+  if (n === ULLONG_MAX) return '18446744073709551615';
+  return String(n);
 }
 
 function formatValue(d: Directive, v: ConfigValue): string {
@@ -338,6 +369,8 @@ function formatValue(d: Directive, v: ConfigValue): string {
       return (v as readonly BindAddress[]).map((b) => (b.optional ? '-' : '') + b.host).join(' ');
     case 'keyspace-events':
       return formatKeyspaceEvents(v as number);
+    case 'octal':
+      return (v as number).toString(8);
     case 'int':
     case 'memory':
     case 'string':
@@ -348,7 +381,7 @@ function formatValue(d: Directive, v: ConfigValue): string {
 
 /** Redis's memtoull: a number with an optional unit (k, kb, m, mb, g, gb; any case). */
 export function parseMemory(s: string): number {
-  const m = /^(-?[0-9]+)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
+  const m = /^([0-9]+)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
   if (m === null) return NaN;
   const unit = (m[2] ?? 'b').toLowerCase();
   const mul: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };

@@ -9,7 +9,7 @@
  * GET, but changes nothing in Vellum (yet); the start-up log names any that a file sets.
  */
 
-export type DirectiveType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'keyspace-events';
+export type DirectiveType = 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'keyspace-events';
 
 export interface Directive {
   readonly name: string;
@@ -25,7 +25,11 @@ export interface Directive {
 }
 
 const INT_MAX = 2147483647;
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
+const INT_MIN = -2147483648;
+const UINT_MAX = 4294967295;
+/** LONG_MAX and ULLONG_MAX stand in as the largest and any larger JS number; messages print Redis's values. */
+export const LONG_MAX = Number.MAX_SAFE_INTEGER;
+export const ULLONG_MAX = Number.MAX_VALUE;
 
 function bool(name: string, def: 'yes' | 'no', mutable = true, extra: Partial<Directive> = {}): Directive {
   return { name, type: 'bool', default: def, mutable, ...extra };
@@ -50,21 +54,22 @@ export const directives: readonly Directive[] = [
   { name: 'bind', type: 'bind', default: '127.0.0.1 -::1', mutable: false },
   int('port', 6379, 0, 65535, false),
   str('unixsocket', '', false),
-  { name: 'unixsocketperm', type: 'int', default: '0', min: 0, max: 0o777, mutable: false },
+  { name: 'unixsocketperm', type: 'octal', default: '0', min: 0, max: 0o777, mutable: false },
   int('tcp-backlog', 511, 0, INT_MAX, false),
   int('timeout', 0, 0, INT_MAX),
   int('tcp-keepalive', 300, 0, INT_MAX),
-  int('maxclients', 10000, 1, INT_MAX),
+  int('maxclients', 10000, 1, UINT_MAX),
   str('requirepass', ''),
   bool('protected-mode', 'yes', true, inert),
   memory('proto-max-bulk-len', '512mb', 1024 * 1024),
   memory('client-query-buffer-limit', '1gb', 1024 * 1024),
   int('databases', 16, 1, INT_MAX, false),
-  int('hz', 10, 1, 500),
+  // Redis accepts any non-negative value and clamps the cron's rate to 1..500.
+  int('hz', 10, 0, INT_MAX),
   { name: 'notify-keyspace-events', type: 'keyspace-events', default: '', mutable: true },
 
   // Process and logging
-  oneOf('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning', 'nothing']),
+  oneOf('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
   str('logfile', '', false),
   str('dir', '.'),
   str('pidfile', '', false),
@@ -75,10 +80,10 @@ export const directives: readonly Directive[] = [
   int('shutdown-timeout', 10, 0, INT_MAX),
 
   // Memory
-  memory('maxmemory', '0', 0, true, inert),
+  { ...memory('maxmemory', '0', 0, true, inert), max: ULLONG_MAX },
   oneOf('maxmemory-policy', 'noeviction',
     ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'], true, inert),
-  int('maxmemory-samples', 5, 1, 64, true, inert),
+  int('maxmemory-samples', 5, 1, INT_MAX, true, inert),
   bool('lazyfree-lazy-eviction', 'no', true, inert),
   bool('lazyfree-lazy-expire', 'no'),
   bool('lazyfree-lazy-server-del', 'no', true, inert),
@@ -89,11 +94,11 @@ export const directives: readonly Directive[] = [
 
   // Encodings: OBJECT ENCODING and the RDB writer follow these thresholds
   int('hash-max-listpack-entries', 512, 0, LONG_MAX, true, { aliases: ['hash-max-ziplist-entries'] }),
-  int('hash-max-listpack-value', 64, 0, LONG_MAX, true, { aliases: ['hash-max-ziplist-value'] }),
+  memory('hash-max-listpack-value', '64', 0, true, { aliases: ['hash-max-ziplist-value'] }),
   int('zset-max-listpack-entries', 128, 0, LONG_MAX, true, { aliases: ['zset-max-ziplist-entries'] }),
-  int('zset-max-listpack-value', 64, 0, LONG_MAX, true, { aliases: ['zset-max-ziplist-value'] }),
+  memory('zset-max-listpack-value', '64', 0, true, { aliases: ['zset-max-ziplist-value'] }),
   int('set-max-intset-entries', 512, 0, LONG_MAX),
-  int('list-max-listpack-size', -2, -5, INT_MAX, true, { aliases: ['list-max-ziplist-size'] }),
+  int('list-max-listpack-size', -2, INT_MIN, INT_MAX, true, { aliases: ['list-max-ziplist-size'] }),
   int('list-compress-depth', 0, 0, INT_MAX),
 
   // RDB
@@ -110,7 +115,7 @@ export const directives: readonly Directive[] = [
   bool('appendonly', 'no'),
   str('appendfilename', 'appendonly.aof', false),
   str('appenddirname', 'appendonlydir', false),
-  oneOf('appendfsync', 'everysec', ['always', 'everysec', 'no']),
+  oneOf('appendfsync', 'everysec', ['everysec', 'always', 'no']),
   bool('no-appendfsync-on-rewrite', 'no'),
   int('auto-aof-rewrite-percentage', 100, 0, INT_MAX),
   memory('auto-aof-rewrite-min-size', '64mb'),
@@ -120,7 +125,7 @@ export const directives: readonly Directive[] = [
   bool('aof-timestamp-enabled', 'no'),
 
   // Accepted so that an existing redis.conf starts; no effect in Vellum
-  bool('always-show-logo', 'no', true, inert),
+  bool('always-show-logo', 'no', false, inert),
   bool('set-proc-title', 'yes', false, inert),
   str('proc-title-template', '"{title} {listen-addr} {server-mode}"', true, inert),
   oneOf('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false, inert),
@@ -130,7 +135,7 @@ export const directives: readonly Directive[] = [
   bool('jemalloc-bg-thread', 'yes', true, inert),
   bool('crash-log-enabled', 'yes', true, inert),
   bool('crash-memcheck-enabled', 'yes', true, inert),
-  int('lua-time-limit', 5000, 0, LONG_MAX, true, { ...inert, aliases: ['busy-reply-threshold'] }),
+  int('busy-reply-threshold', 5000, 0, LONG_MAX, true, { ...inert, aliases: ['lua-time-limit'] }),
   int('slowlog-log-slower-than', 10000, -1, LONG_MAX, true, inert),
   int('slowlog-max-len', 128, 0, LONG_MAX, true, inert),
   int('latency-monitor-threshold', 0, 0, LONG_MAX, true, inert),

@@ -118,10 +118,10 @@ export class ReplyBuffer {
   /** Redis's addReplyHelp: a title line from the command name, then the lines. */
   addReplyHelp(command: string, lines: readonly string[]): void {
     const up = command.toUpperCase();
-    this.addReplyArrayLen(lines.length + 2);
+    this.addReplyArrayLen(lines.length + 3);
     this.addReplyStatus(`${up} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
     for (const line of lines) this.addReplyStatus(line);
     this.addReplyStatus('HELP');
-    this.addReplyStatus('    Print this help.');
+    this.addReplyStatus('    Prints this help.');
   }
 }

@@ -26,6 +26,16 @@ export const enum ReplyMode {
   Skip = 3,
 }
 
+/**
+ * appendfsync always's group commit, as the client sees it (the AOF writer implements it):
+ * hold() puts a barrier after a write's reply; releasable() says how much of out may leave.
+ */
+export interface SyncGate {
+  hold(c: Client): void;
+  releasable(c: Client): number;
+  forget(c: Client): void;
+}
+
 export interface QueuedCommand {
   readonly cmd: CommandSpec;
   readonly argv: string[];
@@ -77,6 +87,12 @@ export class Client extends ReplyBuffer {
   closed = false;
   /** Queued in server.pendingWrites for this loop turn. */
   pendingWrite = false;
+  /**
+   * Durability barriers (appendfsync always), or null: flat [gen, end, …] pairs meaning
+   * out[0..end) may leave only once the AOF's fsync generation `gen` has completed.
+   * Set by server.syncGate.hold after a command that propagated; reads add none.
+   */
+  syncBarriers: number[] | null = null;
 
   constructor(
     readonly server: Server,
@@ -147,11 +163,15 @@ export class Client extends ReplyBuffer {
     this.pendingWrite = false;
     if (this.closed) return;
     if (this.out.length > 0) {
-      const out = this.out;
-      this.out = '';
-      this.socket?.write(out, 'latin1');
+      // Behind a durability barrier only the part already covered by an fsync may leave.
+      const n = this.syncBarriers === null ? this.out.length : this.server.syncGate!.releasable(this);
+      if (n > 0) {
+        const out = n === this.out.length ? this.out : this.out.slice(0, n);
+        this.out = n === this.out.length ? '' : this.out.slice(n);
+        this.socket?.write(out, 'latin1');
+      }
     }
-    if (this.closeAfterReply) this.close();
+    if (this.closeAfterReply && this.syncBarriers === null) this.close();
   }
 
   /** Close the connection and release everything the client holds. */

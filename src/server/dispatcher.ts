@@ -147,7 +147,11 @@ export class Dispatcher {
     }
     if (replyMark >= 0) this.applyReplyMode(c, replyMark);
     server.stats.commandsProcessed++;
-    if (top) server.propagator.endUnit((cmd.flags & TOUCHES_ARBITRARY_KEYS) === 0);
+    // appendfsync always: what the client has been sent so far waits for the fsync that
+    // covers this command's effect (a durability barrier; reads alone never hold).
+    if (top && server.propagator.endUnit((cmd.flags & TOUCHES_ARBITRARY_KEYS) === 0) && server.syncGate !== null) {
+      server.syncGate.hold(c);
+    }
   }
 
   /** CLIENT REPLY OFF / SKIP: drop what the command wrote. */

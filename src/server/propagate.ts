@@ -29,22 +29,24 @@ export class Propagator {
   /**
    * Deliver the current unit; `wrap` false sends several effects unwrapped, as Redis 7.0
    * does for active expiry and for commands that touch arbitrary keys (their DELs are
-   * independent, and a MULTI around them would only delay replicas).
+   * independent, and a MULTI around them would only delay replicas). Returns whether
+   * anything was delivered (the caller may then need to wait for durability).
    */
-  endUnit(wrap = true): void {
+  endUnit(wrap = true): boolean {
     const n = this.pendingArgv.length;
-    if (n === 0) return;
+    if (n === 0) return false;
     const dbs = this.pendingDb;
     const argvs = this.pendingArgv;
     this.pendingDb = [];
     this.pendingArgv = [];
     if (n === 1 || !wrap) {
       for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
-      return;
+      return true;
     }
     this.deliver(dbs[0]!, ['MULTI']);
     for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
     this.deliver(dbs[n - 1]!, ['EXEC']);
+    return true;
   }
 
   private deliver(db: number, argv: readonly string[]): void {

@@ -22,7 +22,7 @@ import { Keyspace } from '../store/index.js';
 import { WRITE, type CommandSpec } from '../commands/spec.js';
 import { Persistence } from '../persistence/index.js';
 import { BlockingManager } from './blocking.js';
-import { Client } from './client.js';
+import { Client, type SyncGate } from './client.js';
 import { Dispatcher } from './dispatcher.js';
 import { Logger } from './log.js';
 import { notifyKeyspaceEvent } from './notify.js';
@@ -69,6 +69,8 @@ export class Server {
   diskErrorRefusal: string | null = null;
   /** Run before replies are written, once per loop turn (the AOF writer). */
   readonly beforeReplies: (() => void)[] = [];
+  /** appendfsync always: holds write replies until their fsync (set by the AOF writer). */
+  syncGate: SyncGate | null = null;
   readonly tcpPort: number | null = null;
   readonly runId: string;
 
@@ -123,7 +125,7 @@ export class Server {
     }
     const unixsocket = this.config.string('unixsocket');
     if (unixsocket !== '') await this.listenUnix(unixsocket);
-    this.cron = setInterval(() => this.serverCron(), 1000 / this.config.number('hz'));
+    this.cron = setInterval(() => this.serverCron(), cronInterval(this.config.number('hz')));
     this.cron.unref();
   }
 
@@ -203,6 +205,7 @@ export class Server {
   /** Forget a closing client: queues, subscriptions, watches. */
   unlinkClient(c: Client): void {
     this.clients.delete(c.id);
+    if (c.syncBarriers !== null) this.syncGate?.forget(c);
     this.monitors.delete(c);
     this.blocking.unblock(c);
     this.pubsub.removeClient(c);
@@ -263,7 +266,7 @@ export class Server {
       case 'hz':
         if (this.cron !== null) {
           clearInterval(this.cron);
-          this.cron = setInterval(() => this.serverCron(), 1000 / (value as number));
+          this.cron = setInterval(() => this.serverCron(), cronInterval(value as number));
           this.cron.unref();
         }
         break;
@@ -300,17 +303,25 @@ export class Server {
     if (this.closing !== null) return this.closing;
     this.closing = (async () => {
       if (this.cron !== null) clearInterval(this.cron);
-      await Promise.all(this.listeners.map((l) => new Promise<void>((done) => l.close(() => done()))));
+      // close() stops accepting at once, but its callback waits for every connection to end:
+      // awaiting it before closing the clients would wait forever on a connected client.
+      const listenersClosed = Promise.all(this.listeners.map((l) => new Promise<void>((done) => l.close(() => done()))));
       for (const c of [...this.clients.values()]) {
         c.flush();
         c.close();
       }
+      await listenersClosed;
       await this.persistence.shutdown(options.save);
       const unixsocket = this.config.string('unixsocket');
       if (unixsocket !== '' && existsSync(unixsocket)) unlinkSync(unixsocket);
     })();
     return this.closing;
   }
+}
+
+/** The cron period for an `hz` value, clamped to 1..500 as Redis's updateHZ does. */
+function cronInterval(hz: number): number {
+  return 1000 / Math.min(Math.max(hz, 1), 500);
 }
 
 /** Remove every WATCH of a client (UNWATCH, EXEC, DISCARD, close). */
