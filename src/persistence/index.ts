@@ -1,35 +1,240 @@
 /**
  * Persistence as the server sees it: loading at start-up, save points from the cron,
- * the work to do at shutdown, the directives it owns and its INFO section. The formats
- * live below: rdb/ (the pure codec), and later aof/ and snapshot/.
+ * SAVE, the work to do at shutdown, the directives it owns and its INFO section. The
+ * formats live below: rdb/ (the pure codec), rdb-file.ts (the codec meets the disk), and
+ * later aof/ and snapshot/.
  *
  * The server calls, in order: load() once after listening; cron(now) hz times a second;
  * applyConfig() for directives the server does not own; shutdown(save) once at the end.
+ *
+ * States of the RDB side: idle → saving (synchronous for now: the forkless BGSAVE comes
+ * with the snapshot engine) → idle with lastBgsaveStatus ok or err. A save point that
+ * fails sets err, which with `stop-writes-on-bgsave-error yes` makes writes answer MISCONF
+ * until a save succeeds. A failed save never replaces the previous file (rdb-file.ts).
+ *
+ * Loading refuses a bad file: the error names the file, the offset and the reason, and
+ * nothing on disk is changed (invariant 4).
  */
 
-import type { ConfigValue } from '../config/config.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigValue, SavePoint } from '../config/config.js';
 import type { Server } from '../server/server.js';
+import type { Value } from '../store/value.js';
+import { loadRdbFile, saveRdbFile, type SnapshotOptions } from './rdb-file.js';
+import { corrupt, RdbError } from './rdb/errors.js';
+import type { RdbVisitor } from './rdb/reader.js';
+import { StoreValueBuilder } from './rdb/values.js';
+
+/** Redis 7.0's MISCONF text (server.c, shared.bgsaveerr). */
+export const MISCONF_RDB =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report errors ' +
+  'during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs ' +
+  'for details about the RDB error.';
+
+/** Redis waits this long after a failed background save before a save point may retry. */
+const SAVE_RETRY_DELAY_S = 5;
+
+export interface LoadOptions {
+  /** DEBUG RELOAD MERGE: a key already present is replaced instead of being an error. */
+  merge?: boolean;
+}
 
 export class Persistence {
   /** Unix time (s) of the last successful save; start-up counts as one, as in Redis. */
   lastSave = Math.floor(Date.now() / 1000);
+  /** Unix time (s) of the last save attempt from a save point. */
+  private lastSaveTry = 0;
+  lastBgsaveStatus: 'ok' | 'err' = 'ok';
+  private lastBgsaveTimeSec = -1;
+  private saves = 0;
+  private lastLoadKeysLoaded = 0;
+  private lastLoadKeysExpired = 0;
 
   constructor(private readonly server: Server) {}
 
-  async load(): Promise<void> {}
+  /** `<dir>/<dbfilename>`. */
+  get rdbPath(): string {
+    return join(this.server.dir, this.server.config.string('dbfilename'));
+  }
 
-  cron(_now: number): void {}
+  private get savePoints(): readonly SavePoint[] {
+    return this.server.config.get('save') as readonly SavePoint[];
+  }
 
-  applyConfig(_name: string, _value: ConfigValue): string | null {
+  /** Start-up: load `dump.rdb` if there is one. Throws an Error naming file, offset, reason. */
+  async load(): Promise<void> {
+    const path = this.rdbPath;
+    if (!existsSync(path)) return;
+    const start = performance.now();
+    this.loadRdb(path, {});
+    this.server.log.notice(`DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
+  }
+
+  /**
+   * Load an RDB file into the keyspace (start-up, DEBUG RELOAD). Keys already past their
+   * deadline are dropped, as a primary does; empty collections are skipped with a warning.
+   * The change counter is left as it was: loading is not a change to save.
+   */
+  loadRdb(path: string, opts: LoadOptions): void {
+    const server = this.server;
+    const keyspace = server.keyspace;
+    const log = server.log;
+    const dirty = keyspace.dirty;
+    const now = Date.now();
+    keyspace.now = now;
+    let loaded = 0;
+    let expired = 0;
+    let ctime = -1;
+    const visitor: RdbVisitor<Value> = {
+      builder: StoreValueBuilder.fromConfig(server.config),
+      aux(name, value) {
+        if (name === 'redis-ver') log.notice(`Loading RDB produced by version ${value}`);
+        else if (name === 'ctime') ctime = Number(value);
+        else if (name === 'used-mem') log.notice(`RDB memory usage when created ${(Number(value) / 1048576).toFixed(2)} Mb`);
+        else if (name.startsWith('%')) log.notice(`RDB '${name}': ${value}`);
+      },
+      selectDb(db, offset) {
+        if (db >= keyspace.dbs.length) {
+          throw corrupt(`FATAL: Data file was created with a Redis server configured to handle more than ${keyspace.dbs.length} databases`, offset);
+        }
+      },
+      key(dbIndex, key, value, expireAt, offset) {
+        if (value === null) {
+          log.warning(`rdbLoadObject skipping empty key: ${key}`);
+          return;
+        }
+        if (expireAt >= 0 && expireAt < now) {
+          expired++;
+          return;
+        }
+        const db = keyspace.dbs[dbIndex]!;
+        if (db.has(key)) {
+          if (opts.merge !== true) throw corrupt(`Duplicated key '${key.slice(0, 64)}' found in RDB file`, offset);
+          db.delete(key);
+        }
+        db.setKey(key, value);
+        if (expireAt >= 0) db.setExpire(key, expireAt);
+        loaded++;
+      },
+    };
+    server.loading = true;
+    try {
+      const info = loadRdbFile(path, visitor, server.config.bool('rdbchecksum'));
+      if (info.checksum === 'disabled') log.notice('RDB file was saved with checksum disabled: no check performed.');
+      if (ctime >= 0) log.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - ctime)} seconds`);
+    } catch (err) {
+      if (err instanceof RdbError) throw err;
+      throw new Error(`Error loading ${path}: ${(err as Error).message}`);
+    } finally {
+      server.loading = false;
+      keyspace.dirty = dirty;
+    }
+    this.lastLoadKeysLoaded = loaded;
+    this.lastLoadKeysExpired = expired;
+    log.notice(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
+  }
+
+  private snapshotOptions(): SnapshotOptions {
+    const config = this.server.config;
+    return {
+      compression: config.bool('rdbcompression'),
+      listMaxListpackSize: config.number('list-max-listpack-size'),
+      checksum: config.bool('rdbchecksum'),
+      aofBase: false,
+      now: Date.now(),
+    };
+  }
+
+  /**
+   * Redis's rdbSave: write `<dir>/<dbfilename>` atomically. On success the change counter
+   * is reset and LASTSAVE moves; on failure the reason is logged, the previous file stays.
+   */
+  save(): boolean {
+    const server = this.server;
+    const dirtyBefore = server.keyspace.dirty;
+    this.saves++;
+    try {
+      saveRdbFile(this.rdbPath, server.keyspace, this.snapshotOptions());
+    } catch (err) {
+      server.log.warning(`Write error saving DB on disk: ${(err as Error).message}`);
+      return false;
+    }
+    server.keyspace.dirty -= dirtyBefore;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.setBgsaveStatus('ok');
+    server.log.notice('DB saved on disk');
+    return true;
+  }
+
+  /** Save points: the first satisfied one triggers a save (a synchronous one, for now). */
+  cron(now: number): void {
+    const nowSec = Math.floor(now / 1000);
+    const dirty = this.server.keyspace.dirty;
+    for (const sp of this.savePoints) {
+      if (dirty >= sp.changes && nowSec - this.lastSave > sp.seconds &&
+          (this.lastBgsaveStatus === 'ok' || nowSec - this.lastSaveTry > SAVE_RETRY_DELAY_S)) {
+        this.server.log.notice(`${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
+        this.lastSaveTry = nowSec;
+        const start = performance.now();
+        const ok = this.save();
+        this.lastBgsaveTimeSec = Math.round((performance.now() - start) / 1000);
+        if (!ok) this.setBgsaveStatus('err');
+        break;
+      }
+    }
+  }
+
+  private setBgsaveStatus(status: 'ok' | 'err'): void {
+    this.lastBgsaveStatus = status;
+    this.updateRefusal();
+  }
+
+  /** MISCONF while the last background save failed, save points exist and the option is on. */
+  private updateRefusal(): void {
+    const server = this.server;
+    const refuse = this.lastBgsaveStatus === 'err' && this.savePoints.length > 0 &&
+      server.config.bool('stop-writes-on-bgsave-error');
+    if (refuse) server.diskErrorRefusal = MISCONF_RDB;
+    else if (server.diskErrorRefusal === MISCONF_RDB) server.diskErrorRefusal = null;
+  }
+
+  applyConfig(name: string, value: ConfigValue): string | null {
+    switch (name) {
+      case 'dbfilename':
+        if ((value as string).includes('/')) return "dbfilename can't be a path, just a filename";
+        break;
+      case 'save':
+      case 'stop-writes-on-bgsave-error':
+        this.updateRefusal();
+        break;
+    }
     return null;
   }
 
-  async shutdown(_save: boolean | undefined): Promise<void> {}
+  /**
+   * The save a shutdown does: always with `save` true, never with false, and when save
+   * points are configured with undefined (SIGTERM, plain SHUTDOWN). Never while loading.
+   * Returns false if the save was needed and failed.
+   */
+  saveForShutdown(save: boolean | undefined): boolean {
+    if (this.server.loading) return true;
+    if (!(save ?? this.savePoints.length > 0)) return true;
+    this.server.log.notice('Saving the final RDB snapshot before exiting.');
+    if (this.save()) return true;
+    this.server.log.warning("Error trying to save the DB, can't exit.");
+    return false;
+  }
+
+  async shutdown(save: boolean | undefined): Promise<void> {
+    if (!this.saveForShutdown(save)) throw new Error("Error trying to save the DB, can't exit.");
+  }
 
   /** INFO persistence, Redis 7.0.15's field set. */
   info(): string {
     return [
-      'loading:0',
+      `loading:${this.server.loading ? 1 : 0}`,
       'async_loading:0',
       'current_cow_peak:0',
       'current_cow_size:0',
@@ -40,13 +245,13 @@ export class Persistence {
       `rdb_changes_since_last_save:${this.server.keyspace.dirty}`,
       'rdb_bgsave_in_progress:0',
       `rdb_last_save_time:${this.lastSave}`,
-      'rdb_last_bgsave_status:ok',
-      'rdb_last_bgsave_time_sec:-1',
+      `rdb_last_bgsave_status:${this.lastBgsaveStatus}`,
+      `rdb_last_bgsave_time_sec:${this.lastBgsaveTimeSec}`,
       'rdb_current_bgsave_time_sec:-1',
-      'rdb_saves:0',
+      `rdb_saves:${this.saves}`,
       'rdb_last_cow_size:0',
-      'rdb_last_load_keys_expired:0',
-      'rdb_last_load_keys_loaded:0',
+      `rdb_last_load_keys_expired:${this.lastLoadKeysExpired}`,
+      `rdb_last_load_keys_loaded:${this.lastLoadKeysLoaded}`,
       'aof_enabled:0',
       'aof_rewrite_in_progress:0',
       'aof_rewrite_scheduled:0',
