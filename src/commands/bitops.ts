@@ -23,7 +23,8 @@ import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
-import { lookupStringOrReply, lookupStringWriteOrReply, maxStringLength, parseLongLongOrReply } from './strings.js';
+import { maxStringLength, parseLongLongOrReply } from './strings.js';
+import { lookupStringOrReply, lookupStringWriteOrReply } from './lookup.js';
 
 export const specs: readonly CommandSpec[] = [
   { name: 'setbit', arity: 4, flags: WRITE | DENYOOM, keys: [1, 1, 1], acl: ['bitmap'], run: setbitCommand },
@@ -178,9 +179,7 @@ function bitcountCommand(c: Client, argv: string[]): void {
     if (isBit === null) return;
     normaliseRange(Number(start), Number(end), v.length, isBit);
   } else if (argv.length === 2) {
-    range.start = 0;
-    range.end = v.length - 1;
-    range.firstMask = range.lastMask = 0;
+    normaliseRange(0, -1, v.length, false); // the whole string
   } else {
     c.addReplyError(errors.syntax);
     return;
@@ -232,14 +231,11 @@ function bitposCommand(c: Client, argv: string[]): void {
     return;
   }
   const bit = bitArg;
-  const v = c.db.lookupRead(argv[1]!);
+  const v = lookupStringOrReply(c, argv[1]!);
+  if (v === null) return;
   // A missing key is an infinite run of zeros.
   if (v === undefined) {
     c.addReplyInt(bit ? -1 : 0);
-    return;
-  }
-  if (typeof v !== 'string') {
-    c.addReplyError(errors.wrongType);
     return;
   }
   let endGiven = false;
@@ -259,9 +255,7 @@ function bitposCommand(c: Client, argv: string[]): void {
     }
     normaliseRange(Number(start), Number(end), v.length, isBit);
   } else if (argv.length === 3) {
-    range.start = 0;
-    range.end = v.length - 1;
-    range.firstMask = range.lastMask = 0;
+    normaliseRange(0, -1, v.length, false); // the whole string
   } else {
     c.addReplyError(errors.syntax);
     return;

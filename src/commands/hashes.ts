@@ -17,8 +17,9 @@ import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC, NOTIFY_HASH } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../util/longdouble.js';
-import { stringMatch } from '../util/glob.js';
 import { HashValue, type HashLimits } from '../store/hash.js';
+import { lookupReadOrReply, lookupWriteOrReply } from './lookup.js';
+import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
 import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
 
 export const specs: readonly CommandSpec[] = [
@@ -51,24 +52,13 @@ export function hashLimits(server: Server): HashLimits {
   return l;
 }
 
-/** A hash to read; null after replying WRONGTYPE, undefined when missing. */
-export function lookupHashRead(c: Client, key: string): HashValue | undefined | null {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || v instanceof HashValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
 /**
  * Redis's hashTypeLookupWriteOrCreate: the hash to modify, created (empty, not yet in the
  * keyspace: see commitHash) when missing; null after replying WRONGTYPE.
  */
 function lookupHashWriteOrCreate(c: Client, key: string): HashValue | null {
-  const v = c.db.lookupWrite(key);
-  if (v === undefined) return new HashValue();
-  if (v instanceof HashValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
+  const v = lookupWriteOrReply(c, key, HashValue);
+  return v === undefined ? new HashValue() : v;
 }
 
 /**
@@ -116,9 +106,9 @@ function hsetnxCommand(c: Client, argv: string[]): void {
 
 function hdelCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const v = c.db.lookupWrite(key);
+  const v = lookupWriteOrReply(c, key, HashValue);
+  if (v === null) return;
   if (v === undefined) return c.addReplyInt(0);
-  if (!(v instanceof HashValue)) return c.addReplyError(errors.wrongType);
   let deleted = 0;
   let keyRemoved = false;
   for (let j = 2; j < argv.length; j++) {
@@ -189,30 +179,30 @@ function hincrbyfloatCommand(c: Client, argv: string[]): void {
 // ---------------------------------------------------------------- reads
 
 function hgetCommand(c: Client, argv: string[]): void {
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h === null) return;
   c.addReplyBulkOrNull(h === undefined ? undefined : h.get(argv[2]));
 }
 
 function hmgetCommand(c: Client, argv: string[]): void {
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h === null) return;
   c.addReplyArrayLen(argv.length - 2);
   for (let j = 2; j < argv.length; j++) c.addReplyBulkOrNull(h === undefined ? undefined : h.get(argv[j]));
 }
 
 function hlenCommand(c: Client, argv: string[]): void {
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h !== null) c.addReplyInt(h === undefined ? 0 : h.size);
 }
 
 function hstrlenCommand(c: Client, argv: string[]): void {
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h !== null) c.addReplyInt(h === undefined ? 0 : (h.get(argv[2])?.length ?? 0));
 }
 
 function hexistsCommand(c: Client, argv: string[]): void {
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h !== null) c.addReplyInt(h !== undefined && h.has(argv[2]) ? 1 : 0);
 }
 
@@ -221,7 +211,7 @@ const GET_VALUES = 2;
 
 /** HKEYS / HVALS / HGETALL: a map reply for HGETALL, an array otherwise. */
 function getallGeneric(c: Client, key: string, what: number): void {
-  const h = lookupHashRead(c, key);
+  const h = lookupReadOrReply(c, key, HashValue);
   if (h === null) return;
   if (h === undefined) {
     if (what === (GET_KEYS | GET_VALUES)) c.addReplyMapLen(0);
@@ -261,7 +251,7 @@ function hrandfieldCommand(c: Client, argv: string[]): void {
     }
     return hrandfieldWithCount(c, argv[1], Number(raw), withValues);
   }
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h === null) return;
   if (h === undefined) return c.addReplyNull();
   c.addReplyBulk(h.random()[0]);
@@ -274,7 +264,7 @@ function addPair(c: Client, f: string, v: string, withValues: boolean): void {
 }
 
 function hrandfieldWithCount(c: Client, key: string, l: number, withValues: boolean): void {
-  const h = lookupHashRead(c, key);
+  const h = lookupReadOrReply(c, key, HashValue);
   if (h === null) return;
   if (h === undefined || l === 0) return c.addReplyArrayLen(0);
   const size = h.size;
@@ -316,64 +306,17 @@ function hrandfieldWithCount(c: Client, key: string, l: number, withValues: bool
 
 // ---------------------------------------------------------------- HSCAN
 
-const CURSOR = /^[+-]?[0-9]+$/;
-
-/**
- * parseScanCursorOrReply: strtoul's reading of the cursor (a leading '-' wraps around), or
- * null after replying "invalid cursor".
- */
-export function parseScanCursorOrReply(c: Client, s: string): bigint | null {
-  if (!CURSOR.test(s)) {
-    c.addReplyError('ERR invalid cursor');
-    return null;
-  }
-  const neg = s.charCodeAt(0) === 0x2d;
-  const mag = BigInt(neg || s.charCodeAt(0) === 0x2b ? s.slice(1) : s);
-  if (mag > 0xffffffffffffffffn) {
-    c.addReplyError('ERR invalid cursor');
-    return null;
-  }
-  return neg ? (0x10000000000000000n - mag) & 0xffffffffffffffffn : mag;
-}
-
 /** HSCAN key cursor [MATCH pattern] [COUNT count] */
 function hscanCommand(c: Client, argv: string[]): void {
   const cursor = parseScanCursorOrReply(c, argv[2]);
   if (cursor === null) return;
-  const h = lookupHashRead(c, argv[1]);
+  const h = lookupReadOrReply(c, argv[1], HashValue);
   if (h === null) return;
-  if (h === undefined) {
-    // Redis answers a missing key before it looks at the options.
-    c.addReplyArrayLen(2);
-    c.addReplyBulk('0');
-    c.addReplyArrayLen(0);
-    return;
-  }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i].toLowerCase();
-    if (opt === 'count' && i + 1 < argv.length) {
-      const n = parseLongLong(argv[i + 1]);
-      if (n === null) return c.addReplyError(errors.notInteger);
-      if (Number(n) < 1) return c.addReplyError(errors.syntax);
-      count = Number(n);
-    } else if (opt === 'match' && i + 1 < argv.length) {
-      pattern = argv[i + 1] === '*' ? null : argv[i + 1];
-    } else {
-      return c.addReplyError(errors.syntax);
-    }
-  }
-  const out: string[] = [];
-  const next = h.scan(Number(cursor & 0xffffffffn), count, out);
-  let items = out;
-  if (pattern !== null) {
-    items = [];
-    for (let i = 0; i < out.length; i += 2) {
-      if (stringMatch(pattern, out[i])) items.push(out[i], out[i + 1]);
-    }
-  }
-  c.addReplyArrayLen(2);
-  c.addReplyBulk(String(next));
-  c.addReplyBulks(items);
+  if (h === undefined) return addReplyEmptyScan(c);
+  const opts = parseScanOptionsOrReply(c, argv, 3, false);
+  if (opts === null) return;
+  const items: string[] = [];
+  // The table's cursor is 32 bits wide: the low bits of Redis's unsigned long.
+  const next = h.scan(Number(cursor & 0xffffffffn), opts.count, items);
+  addReplyScan(c, next, items, opts.pattern, 2);
 }

@@ -33,6 +33,7 @@ import { parseLongLong } from '../util/numbers.js';
 import {
   type CommandSpec, DENYOOM, FAST, LOADING, READONLY, STALE, TOUCHES_ARBITRARY_KEYS, WRITE,
 } from './spec.js';
+import { addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
 
 const objectSubcommands: readonly CommandSpec[] = [
   { name: 'encoding', arity: 3, flags: READONLY, keys: [2, 2, 1], acl: ['keyspace'], run: objectEncodingCommand },
@@ -315,63 +316,22 @@ function keysCommand(c: Client, argv: string[]): void {
 }
 
 /**
- * strtoul as Redis's parseScanCursorOrReply accepts it: optional sign, decimal digits, no
- * leading space, nothing after, within 64 bits; a negative value wraps; the empty string
- * is 0. Returns the cursor (clamped to SLOT_COUNT: any larger cursor is past the end), or
- * -1 when invalid.
- */
-function parseScanCursor(s: string): number {
-  if (s.length === 0) return 0;
-  if (!/^[+-]?[0-9]+$/.test(s)) return -1;
-  const neg = s.charCodeAt(0) === 0x2d;
-  const digits = s.replace(/^[+-]0*/, '').replace(/^0+/, '');
-  if (digits.length > 20 || (digits.length === 20 && digits > '18446744073709551615')) return -1;
-  if (digits.length === 0) return 0;
-  if (neg || digits.length > 5) return SLOT_COUNT; // wrapped negatives are huge too
-  return Math.min(Number(digits), SLOT_COUNT);
-}
-
-/**
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Filters in Redis's order: the
  * pattern (no side effect), then the type (a read lookup: counts a hit, expires), then
  * expiry (a logically expired key is deleted and its DEL propagated, unwrapped since SCAN
  * touches arbitrary keys).
  */
 function scanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(argv[1]!);
-  if (cursor < 0) {
-    c.addReplyError('ERR invalid cursor');
-    return;
-  }
-  let count = 10;
-  let pattern: string | null = null;
-  let type: string | null = null;
-  for (let i = 2; i < argv.length; i += 2) {
-    const opt = argv[i]!.toLowerCase();
-    const hasArg = i + 1 < argv.length;
-    if (opt === 'count' && hasArg) {
-      const n = parseLongLong(argv[i + 1]!);
-      if (n === null) {
-        c.addReplyError(errors.notInteger);
-        return;
-      }
-      if (n < 1) {
-        c.addReplyError(errors.syntax);
-        return;
-      }
-      count = Number(n);
-    } else if (opt === 'match' && hasArg) {
-      pattern = argv[i + 1] === '*' ? null : argv[i + 1]!;
-    } else if (opt === 'type' && hasArg) {
-      type = argv[i + 1]!.toLowerCase();
-    } else {
-      c.addReplyError(errors.syntax);
-      return;
-    }
-  }
+  const cursor = parseScanCursorOrReply(c, argv[1]!);
+  if (cursor === null) return;
+  const opts = parseScanOptionsOrReply(c, argv, 2, true);
+  if (opts === null) return;
+  const pattern = opts.pattern;
+  const type = opts.type;
   const db = c.db;
   const keys: string[] = [];
-  const next = cursor >= SLOT_COUNT ? 0 : db.scanSlots(cursor, count, keys);
+  // Any cursor past the last slot is past the end.
+  const next = cursor >= SLOT_COUNT ? 0 : db.scanSlots(Number(cursor), opts.count, keys);
   let n = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -385,9 +345,7 @@ function scanCommand(c: Client, argv: string[]): void {
     keys[n++] = key;
   }
   keys.length = n;
-  c.addReplyArrayLen(2);
-  c.addReplyBulk(String(next));
-  c.addReplyBulks(keys);
+  addReplyScan(c, next, keys, null, 1);
 }
 
 function randomkeyCommand(c: Client): void {

@@ -17,9 +17,10 @@
 import type { Client } from '../server/client.js';
 import { errors } from '../protocol/reply.js';
 import { notifyKeyspaceEvent } from '../server/notify.js';
-import { NOTIFY_GENERIC, NOTIFY_LIST } from '../config/keyspace-events.js';
+import { NOTIFY_LIST } from '../config/keyspace-events.js';
 import { parseDouble, parseLongLong } from '../util/numbers.js';
 import { ListValue } from '../store/list.js';
+import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply } from './lookup.js';
 import { BLOCKING, type CommandSpec, DENYOOM, FAST, NOSCRIPT, READONLY, WRITE } from './spec.js';
 
 const HEAD = 0;
@@ -70,12 +71,15 @@ export function getLongOrReply(c: Client, s: string, msg: string = errors.notInt
   return Number(v);
 }
 
-/** getPositiveLongFromObjectOrReply: `msg` answers a non-integer as well as a negative. */
-function getPositiveLongOrReply(c: Client, s: string, msg = 'ERR value is out of range, must be positive'): number | null {
+/**
+ * Redis's getPositiveLongFromObjectOrReply: a non-negative int64 as a number, or -1 after
+ * replying `msg`, which answers a non-integer as well as a negative value, as in Redis.
+ */
+export function getPositiveLongOrReply(c: Client, s: string, msg = 'ERR value is out of range, must be positive'): number {
   const v = parseLongLong(s);
-  if (v === null || Number(v) < 0) {
+  if (v === null || v < 0) {
     c.addReplyError(msg);
-    return null;
+    return -1;
   }
   return Number(v);
 }
@@ -109,22 +113,6 @@ export function getTimeoutOrReply(c: Client, arg: string): number {
   return ms > 0 ? ms + c.server.keyspace.now : 0;
 }
 
-/** A list to read, null after replying WRONGTYPE, undefined when missing. */
-export function lookupListRead(c: Client, key: string): ListValue | undefined | null {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || v instanceof ListValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
-/** A list to modify, null after replying WRONGTYPE, undefined when missing. */
-export function lookupListWrite(c: Client, key: string): ListValue | undefined | null {
-  const v = c.db.lookupWrite(key);
-  if (v === undefined || v instanceof ListValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
 function listPosition(c: Client, arg: string): number {
   const s = arg.toLowerCase();
   if (s === 'left') return HEAD;
@@ -139,13 +127,8 @@ function listPosition(c: Client, arg: string): number {
  */
 function listElementsRemoved(c: Client, key: string, where: number, list: ListValue, count: number): void {
   notifyKeyspaceEvent(c.server, NOTIFY_LIST, where === HEAD ? 'lpop' : 'rpop', key, c.db.id);
-  if (list.length === 0) {
-    c.db.delete(key);
-    notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', key, c.db.id);
-    if (count > 1) c.db.signalModified(key, count - 1);
-  } else {
-    c.db.signalModified(key, count);
-  }
+  if (!deleteIfEmpty(c, key, list.length)) c.db.signalModified(key, count);
+  else if (count > 1) c.db.signalModified(key, count - 1);
 }
 
 /**
@@ -177,7 +160,7 @@ function popRangeReply(c: Client, list: ListValue, where: number, count: number)
 
 function pushGeneric(c: Client, argv: string[], where: number, xx: boolean): void {
   const key = argv[1];
-  let list = lookupListWrite(c, key);
+  let list = lookupWriteOrReply(c, key, ListValue);
   if (list === null) return;
   let changes = argv.length - 2;
   if (list === undefined) {
@@ -211,12 +194,11 @@ function popGeneric(c: Client, argv: string[], where: number): void {
   const hasCount = argv.length === 3;
   let count = 0;
   if (hasCount) {
-    const n = getPositiveLongOrReply(c, argv[2]);
-    if (n === null) return;
-    count = n;
+    count = getPositiveLongOrReply(c, argv[2]);
+    if (count < 0) return;
   }
   const key = argv[1];
-  const list = lookupListWrite(c, key);
+  const list = lookupWriteOrReply(c, key, ListValue);
   if (list === null) return;
   if (list === undefined) {
     if (hasCount) c.addReplyNullArray();
@@ -241,12 +223,12 @@ function rpopCommand(c: Client, argv: string[]): void { popGeneric(c, argv, TAIL
 // ---------------------------------------------------------------- reads
 
 function llenCommand(c: Client, argv: string[]): void {
-  const list = lookupListRead(c, argv[1]);
+  const list = lookupReadOrReply(c, argv[1], ListValue);
   if (list !== null) c.addReplyInt(list === undefined ? 0 : list.length);
 }
 
 function lindexCommand(c: Client, argv: string[]): void {
-  const list = lookupListRead(c, argv[1]);
+  const list = lookupReadOrReply(c, argv[1], ListValue);
   if (list === null) return;
   if (list === undefined) return c.addReplyNull();
   const index = getLongOrReply(c, argv[2]);
@@ -261,7 +243,7 @@ function lrangeCommand(c: Client, argv: string[]): void {
   if (start === null) return;
   const end = getLongOrReply(c, argv[3]);
   if (end === null) return;
-  const list = lookupListRead(c, argv[1]);
+  const list = lookupReadOrReply(c, argv[1], ListValue);
   if (list === null) return;
   if (list === undefined || !normaliseRange(start, end, list.length)) return c.addReplyArrayLen(0);
   c.addReplyBulks(list.range(rangeStart, rangeEnd));
@@ -284,13 +266,11 @@ function lposCommand(c: Client, argv: string[]): void {
       }
       rank = r;
     } else if (opt === 'count' && more) {
-      const n = getPositiveLongOrReply(c, argv[++j], "ERR COUNT can't be negative");
-      if (n === null) return;
-      count = n;
+      count = getPositiveLongOrReply(c, argv[++j], "ERR COUNT can't be negative");
+      if (count < 0) return;
     } else if (opt === 'maxlen' && more) {
-      const n = getPositiveLongOrReply(c, argv[++j], "ERR MAXLEN can't be negative");
-      if (n === null) return;
-      maxlen = n;
+      maxlen = getPositiveLongOrReply(c, argv[++j], "ERR MAXLEN can't be negative");
+      if (maxlen < 0) return;
     } else {
       c.addReplyError(errors.syntax);
       return;
@@ -298,7 +278,7 @@ function lposCommand(c: Client, argv: string[]): void {
   }
   const fromTail = rank < 0;
   if (fromTail) rank = -rank;
-  const list = lookupListRead(c, argv[1]);
+  const list = lookupReadOrReply(c, argv[1], ListValue);
   if (list === null) return;
   if (list === undefined) {
     if (count !== -1) c.addReplyArrayLen(0);
@@ -329,7 +309,7 @@ function lposCommand(c: Client, argv: string[]): void {
 
 function lsetCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const list = lookupListWrite(c, key);
+  const list = lookupWriteOrReply(c, key, ListValue);
   if (list === null) return;
   if (list === undefined) return c.addReplyError(errors.noSuchKey);
   const index = getLongOrReply(c, argv[2]);
@@ -348,7 +328,7 @@ function ltrimCommand(c: Client, argv: string[]): void {
   const end = getLongOrReply(c, argv[3]);
   if (end === null) return;
   const key = argv[1];
-  const list = lookupListWrite(c, key);
+  const list = lookupWriteOrReply(c, key, ListValue);
   if (list === null) return;
   if (list === undefined) return c.addReplyOk();
   const len = list.length;
@@ -361,13 +341,8 @@ function ltrimCommand(c: Client, argv: string[]): void {
     list.trim(1, 0);
   }
   notifyKeyspaceEvent(c.server, NOTIFY_LIST, 'ltrim', key, c.db.id);
-  if (list.length === 0) {
-    c.db.delete(key);
-    notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', key, c.db.id);
-  } else {
-    // Redis counts the removed elements; a no-op trim changes nothing and propagates nothing.
-    c.db.signalModified(key, removed);
-  }
+  // Redis counts the removed elements; a no-op trim changes nothing and propagates nothing.
+  if (!deleteIfEmpty(c, key, list.length)) c.db.signalModified(key, removed);
   c.addReplyOk();
 }
 
@@ -375,18 +350,13 @@ function lremCommand(c: Client, argv: string[]): void {
   const toRemove = getLongOrReply(c, argv[2]);
   if (toRemove === null) return;
   const key = argv[1];
-  const list = lookupListWrite(c, key);
+  const list = lookupWriteOrReply(c, key, ListValue);
   if (list === null) return;
   if (list === undefined) return c.addReplyInt(0);
   const removed = list.removeEqual(argv[3], Math.abs(toRemove), toRemove < 0);
   if (removed > 0) {
     notifyKeyspaceEvent(c.server, NOTIFY_LIST, 'lrem', key, c.db.id);
-    if (list.length === 0) {
-      c.db.delete(key);
-      notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', key, c.db.id);
-    } else {
-      c.db.signalModified(key, removed);
-    }
+    if (!deleteIfEmpty(c, key, list.length)) c.db.signalModified(key, removed);
   }
   c.addReplyInt(removed);
 }
@@ -395,7 +365,7 @@ function linsertCommand(c: Client, argv: string[]): void {
   const w = argv[2].toLowerCase();
   if (w !== 'after' && w !== 'before') return c.addReplyError(errors.syntax);
   const key = argv[1];
-  const list = lookupListWrite(c, key);
+  const list = lookupWriteOrReply(c, key, ListValue);
   if (list === null) return;
   if (list === undefined) return c.addReplyInt(0);
   const pivot = argv[3];
@@ -416,10 +386,10 @@ function linsertCommand(c: Client, argv: string[]): void {
  * element. Returns false when nothing moved because src is missing (no reply sent).
  */
 function lmoveGeneric(c: Client, src: string, dst: string, from: number, to: number): boolean {
-  const slist = lookupListWrite(c, src);
+  const slist = lookupWriteOrReply(c, src, ListValue);
   if (slist === null) return true;
   if (slist === undefined) return false;
-  let dlist = lookupListWrite(c, dst);
+  let dlist = lookupWriteOrReply(c, dst, ListValue);
   if (dlist === null) return true;
   const value = from === HEAD ? slist.popHead() : slist.popTail();
   if (dlist === undefined) {
@@ -433,12 +403,7 @@ function lmoveGeneric(c: Client, src: string, dst: string, from: number, to: num
   notifyKeyspaceEvent(c.server, NOTIFY_LIST, to === HEAD ? 'lpush' : 'rpush', dst, c.db.id);
   c.addReplyBulk(value);
   notifyKeyspaceEvent(c.server, NOTIFY_LIST, from === HEAD ? 'lpop' : 'rpop', src, c.db.id);
-  if (slist.length === 0) {
-    c.db.delete(src);
-    notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', src, c.db.id);
-  } else {
-    c.db.signalModified(src);
-  }
+  if (!deleteIfEmpty(c, src, slist.length)) c.db.signalModified(src);
   return true;
 }
 

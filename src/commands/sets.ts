@@ -3,9 +3,6 @@
  * keyspace events and propagation. Random commands are made deterministic for the AOF and
  * replicas (invariant 2): SPOP goes out as SREM of the members it took (several SREMs are
  * wrapped in MULTI/EXEC by the propagator), or as DEL when it took the whole set.
- *
- * Also home of the cursor/MATCH/COUNT parsing shared by SSCAN and ZSCAN (Redis's
- * scanGenericCommand for a single value).
  */
 
 import type { Client } from '../server/client.js';
@@ -13,9 +10,10 @@ import { errors } from '../protocol/reply.js';
 import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC, NOTIFY_SET } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
-import { stringMatch } from '../util/glob.js';
 import { SetValue, type SetLimits } from '../store/set.js';
-import { numkeysKeys } from './lists.js';
+import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply } from './lookup.js';
+import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
+import { getPositiveLongOrReply, numkeysKeys } from './lists.js';
 import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
 
 const ACL = ['set'];
@@ -45,32 +43,9 @@ export function setLimits(c: Client): SetLimits {
   return { maxIntsetEntries: c.server.config.number('set-max-intset-entries') };
 }
 
-/** A set for reading: undefined when missing, null (after WRONGTYPE) for another type. */
-export function lookupSetReadOrReply(c: Client, key: string): SetValue | undefined | null {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || v instanceof SetValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
-/** As lookupSetReadOrReply, for a command that may modify the set in place. */
-export function lookupSetWriteOrReply(c: Client, key: string): SetValue | undefined | null {
-  const v = c.db.lookupWrite(key);
-  if (v === undefined || v instanceof SetValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
-/** Delete a set left empty by a removal, with the `del` event Redis fires. */
-function deleteIfEmpty(c: Client, key: string, set: SetValue): void {
-  if (set.size > 0) return;
-  c.db.delete(key);
-  notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', key, c.db.id);
-}
-
 function saddCommand(c: Client, argv: string[]): void {
   const key = argv[1]!;
-  let set = lookupSetWriteOrReply(c, key);
+  let set = lookupWriteOrReply(c, key, SetValue);
   if (set === null) return;
   if (set === undefined) {
     set = SetValue.forFirstMember(argv[2]!);
@@ -88,7 +63,7 @@ function saddCommand(c: Client, argv: string[]): void {
 
 function sremCommand(c: Client, argv: string[]): void {
   const key = argv[1]!;
-  const set = lookupSetWriteOrReply(c, key);
+  const set = lookupWriteOrReply(c, key, SetValue);
   if (set === null) return;
   let removed = 0;
   if (set !== undefined) {
@@ -96,31 +71,31 @@ function sremCommand(c: Client, argv: string[]): void {
     if (removed > 0) {
       c.db.signalModified(key, removed);
       notifyKeyspaceEvent(c.server, NOTIFY_SET, 'srem', key, c.db.id);
-      deleteIfEmpty(c, key, set);
+      deleteIfEmpty(c, key, set.size);
     }
   }
   c.addReplyInt(removed);
 }
 
 function scardCommand(c: Client, argv: string[]): void {
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set !== null) c.addReplyInt(set === undefined ? 0 : set.size);
 }
 
 function sismemberCommand(c: Client, argv: string[]): void {
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set !== null) c.addReplyInt(set !== undefined && set.has(argv[2]!) ? 1 : 0);
 }
 
 function smismemberCommand(c: Client, argv: string[]): void {
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set === null) return;
   c.addReplyArrayLen(argv.length - 2);
   for (let i = 2; i < argv.length; i++) c.addReplyInt(set !== undefined && set.has(argv[i]!) ? 1 : 0);
 }
 
 function smembersCommand(c: Client, argv: string[]): void {
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set === null) return;
   if (set === undefined) {
     c.addReplySetLen(0);
@@ -134,19 +109,6 @@ function addReplySetMembers(c: Client, members: readonly string[]): void {
   for (const m of members) c.addReplyBulk(m);
 }
 
-/**
- * Redis's getPositiveLongFromObjectOrReply: `msg` is the error for both a non-integer and a
- * negative value, as in Redis. Returns -1 after replying.
- */
-export function parsePositiveOrReply(c: Client, arg: string, msg = 'ERR value is out of range, must be positive'): number {
-  const n = parseLongLong(arg);
-  if (n === null || n < 0) {
-    c.addReplyError(msg);
-    return -1;
-  }
-  return Number(n);
-}
-
 /** Share of the set left behind below which SPOP rebuilds the rest instead (SPOP_MOVE_STRATEGY_MUL). */
 const SPOP_MOVE_STRATEGY_MUL = 5;
 
@@ -158,7 +120,7 @@ function spopCommand(c: Client, argv: string[]): void {
     return;
   }
   const key = argv[1]!;
-  const set = lookupSetWriteOrReply(c, key);
+  const set = lookupWriteOrReply(c, key, SetValue);
   if (set === null) return;
   if (set === undefined) {
     c.addReplyNull();
@@ -170,14 +132,14 @@ function spopCommand(c: Client, argv: string[]): void {
   c.rewriteEffect(['SREM', key, m]);
   c.addReplyBulk(m);
   c.db.signalModified(key);
-  deleteIfEmpty(c, key, set);
+  deleteIfEmpty(c, key, set.size);
 }
 
 function spopWithCount(c: Client, argv: string[]): void {
-  const count = parsePositiveOrReply(c, argv[2]!);
+  const count = getPositiveLongOrReply(c, argv[2]!);
   if (count < 0) return;
   const key = argv[1]!;
-  const set = lookupSetWriteOrReply(c, key);
+  const set = lookupWriteOrReply(c, key, SetValue);
   if (set === null) return;
   if (set === undefined || count === 0) {
     c.addReplySetLen(0);
@@ -229,7 +191,7 @@ function srandmemberCommand(c: Client, argv: string[]): void {
     c.addReplyError(errors.syntax);
     return;
   }
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set === null) return;
   c.addReplyBulkOrNull(set === undefined ? undefined : set.random());
 }
@@ -244,7 +206,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
     c.addReplyError('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
     return;
   }
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set === null) return;
   if (set === undefined || n === 0) {
     c.addReplyArrayLen(0);
@@ -287,9 +249,9 @@ function smoveCommand(c: Client, argv: string[]): void {
   const srcKey = argv[1]!;
   const dstKey = argv[2]!;
   const member = argv[3]!;
-  const src = lookupSetWriteOrReply(c, srcKey);
+  const src = lookupWriteOrReply(c, srcKey, SetValue);
   if (src === null) return;
-  const dst = lookupSetWriteOrReply(c, dstKey);
+  const dst = lookupWriteOrReply(c, dstKey, SetValue);
   if (dst === null) return;
   if (src === undefined) {
     c.addReplyInt(0);
@@ -305,7 +267,7 @@ function smoveCommand(c: Client, argv: string[]): void {
   }
   c.db.signalModified(srcKey);
   notifyKeyspaceEvent(c.server, NOTIFY_SET, 'srem', srcKey, c.db.id);
-  deleteIfEmpty(c, srcKey, src);
+  deleteIfEmpty(c, srcKey, src.size);
   let target = dst;
   if (target === undefined) {
     target = SetValue.forFirstMember(member);
@@ -327,7 +289,7 @@ function smoveCommand(c: Client, argv: string[]): void {
 function lookupSetsOrReply(c: Client, argv: readonly string[], from: number, to: number, write: boolean): (SetValue | undefined)[] | null {
   const sets: (SetValue | undefined)[] = [];
   for (let i = from; i < to; i++) {
-    const s = write ? lookupSetWriteOrReply(c, argv[i]!) : lookupSetReadOrReply(c, argv[i]!);
+    const s = write ? lookupWriteOrReply(c, argv[i]!, SetValue) : lookupReadOrReply(c, argv[i]!, SetValue);
     if (s === null) return null;
     sets.push(s);
   }
@@ -423,7 +385,7 @@ function sintercardCommand(c: Client, argv: string[]): void {
   let limit = 0;
   for (let j = 2 + numkeys; j < argv.length; j++) {
     if (argv[j]!.toLowerCase() === 'limit' && j + 1 < argv.length) {
-      limit = parsePositiveOrReply(c, argv[++j]!, "ERR LIMIT can't be negative");
+      limit = getPositiveLongOrReply(c, argv[++j]!, "ERR LIMIT can't be negative");
       if (limit < 0) return;
     } else {
       c.addReplyError(errors.syntax);
@@ -466,88 +428,19 @@ function sdiffstoreCommand(c: Client, argv: string[]): void {
   sunionDiffGeneric(c, argv, 2, argv.length, argv[1]!, SET_OP_DIFF);
 }
 
-// ---------------------------------------------------------------- SSCAN (and ZSCAN)
-
-/**
- * strtoul as Redis's parseScanCursorOrReply accepts it; a negative value wraps to a huge
- * cursor. Returns -1 when invalid (after replying).
- */
-export function parseScanCursorOrReply(c: Client, s: string): number {
-  if (s.length > 0 && !/^[+-]?[0-9]+$/.test(s)) {
-    c.addReplyError('ERR invalid cursor');
-    return -1;
-  }
-  const n = s.length === 0 ? 0 : Number(s);
-  if (Math.abs(n) > 18446744073709551615) {
-    c.addReplyError('ERR invalid cursor');
-    return -1;
-  }
-  return n < 0 ? Number.MAX_SAFE_INTEGER : n;
-}
-
-export interface ScanOptions {
-  count: number;
-  pattern: string | null;
-}
-
-/** [MATCH pattern] [COUNT count] from argv[from]; null after replying with an error. */
-export function parseScanOptionsOrReply(c: Client, argv: readonly string[], from: number): ScanOptions | null {
-  const opts: ScanOptions = { count: 10, pattern: null };
-  for (let i = from; i < argv.length; i += 2) {
-    const opt = argv[i]!.toLowerCase();
-    if (opt === 'count' && i + 1 < argv.length) {
-      const n = parseLongLong(argv[i + 1]!);
-      if (n === null) {
-        c.addReplyError(errors.notInteger);
-        return null;
-      }
-      if (n < 1) {
-        c.addReplyError(errors.syntax);
-        return null;
-      }
-      opts.count = Number(n);
-    } else if (opt === 'match' && i + 1 < argv.length) {
-      opts.pattern = argv[i + 1] === '*' ? null : argv[i + 1]!;
-    } else {
-      c.addReplyError(errors.syntax);
-      return null;
-    }
-  }
-  return opts;
-}
-
-/**
- * Reply to a collection scan: the next cursor and the items, filtered by the pattern on
- * every `stride`-th item (members), keeping the item after each (a zset's score).
- */
-export function addReplyScan(c: Client, next: number, items: string[], pattern: string | null, stride: number): void {
-  let n = items.length;
-  if (pattern !== null) {
-    n = 0;
-    for (let i = 0; i < items.length; i += stride) {
-      if (!stringMatch(pattern, items[i]!)) continue;
-      for (let k = 0; k < stride; k++) items[n++] = items[i + k]!;
-    }
-    items.length = n;
-  }
-  c.addReplyArrayLen(2);
-  c.addReplyBulk(String(next));
-  c.addReplyBulks(items);
-}
+// ---------------------------------------------------------------- SSCAN
 
 /** SSCAN key cursor [MATCH pattern] [COUNT count] */
 function sscanCommand(c: Client, argv: string[]): void {
   const cursor = parseScanCursorOrReply(c, argv[2]!);
-  if (cursor < 0) return;
-  const set = lookupSetReadOrReply(c, argv[1]!);
+  if (cursor === null) return;
+  const set = lookupReadOrReply(c, argv[1]!, SetValue);
   if (set === null) return;
-  if (set === undefined) {
-    addReplyScan(c, 0, [], null, 1);
-    return;
-  }
-  const opts = parseScanOptionsOrReply(c, argv, 3);
+  if (set === undefined) return addReplyEmptyScan(c);
+  const opts = parseScanOptionsOrReply(c, argv, 3, false);
   if (opts === null) return;
   const items: string[] = [];
-  const next = set.scan(cursor, opts.count, items);
+  // A member position: any cursor past the end restarts from the top (Number is exact enough).
+  const next = set.scan(Number(cursor), opts.count, items);
   addReplyScan(c, next, items, opts.pattern, 1);
 }

@@ -25,6 +25,7 @@ import { NOTIFY_GENERIC, NOTIFY_STRING } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../util/longdouble.js';
 import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
+import { lookupStringOrReply, lookupStringWriteOrReply } from './lookup.js';
 
 export const specs: readonly CommandSpec[] = [
   { name: 'get', arity: 2, flags: READONLY | FAST, keys: [1, 1, 1], acl: ['string'], run: getCommand },
@@ -52,25 +53,6 @@ export const specs: readonly CommandSpec[] = [
 ];
 
 // ---------------------------------------------------------------- shared helpers
-
-/**
- * Look up a string for reading; replies WRONGTYPE and returns null for another type,
- * undefined for a missing key.
- */
-export function lookupStringOrReply(c: Client, key: string): string | undefined | null {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || typeof v === 'string') return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
-/** As lookupStringOrReply, for a command about to replace the value (no hit/miss count). */
-export function lookupStringWriteOrReply(c: Client, key: string): string | undefined | null {
-  const v = c.db.lookupWrite(key);
-  if (v === undefined || typeof v === 'string') return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
 
 /**
  * The longest value a command may build: proto-max-bulk-len, capped by V8's longest string

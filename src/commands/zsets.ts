@@ -17,11 +17,10 @@ import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../config/keyspace-events.js';
 import { parseDouble, parseLongLong } from '../util/numbers.js';
 import { SetValue } from '../store/set.js';
 import { ZSetValue, type ZSetLimits } from '../store/zset.js';
+import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply } from './lookup.js';
 import { type CommandSpec, BLOCKING, DENYOOM, FAST, NOSCRIPT, READONLY, WRITE } from './spec.js';
-import {
-  addReplyScan, parsePositiveOrReply, parseScanCursorOrReply, parseScanOptionsOrReply,
-} from './sets.js';
-import { getTimeoutOrReply, numkeysKeys } from './lists.js';
+import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
+import { getPositiveLongOrReply, getTimeoutOrReply, numkeysKeys } from './lists.js';
 
 const ACL = ['sortedset'];
 
@@ -73,28 +72,6 @@ export function zsetLimits(c: Client): ZSetLimits {
     maxListpackEntries: config.number('zset-max-listpack-entries'),
     maxListpackValue: config.number('zset-max-listpack-value'),
   };
-}
-
-/** A zset for reading: undefined when missing, null (after WRONGTYPE) for another type. */
-export function lookupZsetReadOrReply(c: Client, key: string): ZSetValue | undefined | null {
-  const v = c.db.lookupRead(key);
-  if (v === undefined || v instanceof ZSetValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
-/** As lookupZsetReadOrReply, for a command that may modify the zset in place. */
-export function lookupZsetWriteOrReply(c: Client, key: string): ZSetValue | undefined | null {
-  const v = c.db.lookupWrite(key);
-  if (v === undefined || v instanceof ZSetValue) return v;
-  c.addReplyError(errors.wrongType);
-  return null;
-}
-
-function deleteIfEmpty(c: Client, key: string, z: ZSetValue): void {
-  if (z.size > 0) return;
-  c.db.delete(key);
-  notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', key, c.db.id);
 }
 
 /** Members with scores: flat in RESP2, [member, score] pairs in RESP3 when with scores. */
@@ -189,7 +166,7 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
     scores.push(s);
   }
   const key = argv[1]!;
-  let z = lookupZsetWriteOrReply(c, key);
+  let z = lookupWriteOrReply(c, key, ZSetValue);
   if (z === null) return;
   const limits = zsetLimits(c);
   if (z === undefined) {
@@ -223,13 +200,13 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
       c.addReplyInt(flags & ZADD_CH ? added + updated : added);
     }
   }
-  deleteIfEmpty(c, key, z);
+  deleteIfEmpty(c, key, z.size);
 }
 
 /** ZREM key member [member ...] */
 function zremCommand(c: Client, argv: string[]): void {
   const key = argv[1]!;
-  const z = lookupZsetWriteOrReply(c, key);
+  const z = lookupWriteOrReply(c, key, ZSetValue);
   if (z === null) return;
   let removed = 0;
   if (z !== undefined) {
@@ -237,7 +214,7 @@ function zremCommand(c: Client, argv: string[]): void {
     if (removed > 0) {
       c.db.signalModified(key, removed);
       notifyKeyspaceEvent(c.server, NOTIFY_ZSET, 'zrem', key, c.db.id);
-      deleteIfEmpty(c, key, z);
+      deleteIfEmpty(c, key, z.size);
     }
   }
   c.addReplyInt(removed);
@@ -246,12 +223,12 @@ function zremCommand(c: Client, argv: string[]): void {
 // ---------------------------------------------------------------- point reads
 
 function zcardCommand(c: Client, argv: string[]): void {
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z !== null) c.addReplyInt(z === undefined ? 0 : z.size);
 }
 
 function zscoreCommand(c: Client, argv: string[]): void {
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z === null) return;
   const s = z === undefined ? undefined : z.score(argv[2]!);
   if (s === undefined) c.addReplyNull();
@@ -259,7 +236,7 @@ function zscoreCommand(c: Client, argv: string[]): void {
 }
 
 function zmscoreCommand(c: Client, argv: string[]): void {
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z === null) return;
   c.addReplyArrayLen(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
@@ -270,7 +247,7 @@ function zmscoreCommand(c: Client, argv: string[]): void {
 }
 
 function zrankGeneric(c: Client, argv: string[], rev: boolean): void {
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z === null) return;
   const r = z === undefined ? -1 : z.rank(argv[2]!);
   if (r < 0) c.addReplyNull();
@@ -434,7 +411,7 @@ function zrangeRun(c: Client, key: string, req: RangeRequest, dstKey: string | n
     max = parseLexBound(req.maxArg);
     if (min === null || max === null) return c.addReplyError('ERR min or max not valid string range item');
   }
-  const z = dstKey === null ? lookupZsetReadOrReply(c, key) : lookupZsetWriteOrReply(c, key);
+  const z = dstKey === null ? lookupReadOrReply(c, key, ZSetValue) : lookupWriteOrReply(c, key, ZSetValue);
   if (z === null) return;
   const members: string[] = [];
   const scores: number[] = [];
@@ -537,7 +514,7 @@ function zcountGeneric(c: Client, argv: string[], by: number): void {
   if (min === null || max === null) {
     return c.addReplyError(by === BY_SCORE ? 'ERR min or max is not a float' : 'ERR min or max not valid string range item');
   }
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z === null) return;
   if (z === undefined) return c.addReplyInt(0);
   const r = [0, 0];
@@ -575,7 +552,7 @@ function zremrangeGeneric(c: Client, argv: string[], by: number): void {
     }
   }
   const key = argv[1]!;
-  const z = lookupZsetWriteOrReply(c, key);
+  const z = lookupWriteOrReply(c, key, ZSetValue);
   if (z === null) return;
   if (z === undefined) return c.addReplyInt(0);
   const r = [0, 0];
@@ -585,7 +562,7 @@ function zremrangeGeneric(c: Client, argv: string[], by: number): void {
   if (removed > 0) {
     c.db.signalModified(key, removed);
     notifyKeyspaceEvent(c.server, NOTIFY_ZSET, REMRANGE_EVENTS[by]!, key, c.db.id);
-    deleteIfEmpty(c, key, z);
+    deleteIfEmpty(c, key, z.size);
   }
   c.addReplyInt(removed);
 }
@@ -621,7 +598,7 @@ const POP_NESTED = 2; // ZMPOP/BZMPOP: [key, [[member, score], ...]]
 function zpopFromKeys(c: Client, argv: readonly string[], from: number, to: number, where: number, count: number, shape: number, nestedPairs: boolean, rewrite: 'none' | 'single' | 'count'): boolean | null {
   for (let i = from; i < to; i++) {
     const key = argv[i]!;
-    const z = lookupZsetWriteOrReply(c, key);
+    const z = lookupWriteOrReply(c, key, ZSetValue);
     if (z === null) return null;
     if (z === undefined) continue;
     const n = Math.min(count, z.size);
@@ -661,7 +638,7 @@ function zpopFromKeys(c: Client, argv: readonly string[], from: number, to: numb
         c.addReplyDouble(scores[k]!);
       }
     }
-    deleteIfEmpty(c, key, z);
+    deleteIfEmpty(c, key, z.size);
     const name = where === ZSET_MIN ? 'ZPOPMIN' : 'ZPOPMAX';
     // Replicas and the AOF get the non-blocking pop of exactly the key that was served.
     if (rewrite === 'single') c.rewriteEffect([name, key]);
@@ -676,11 +653,11 @@ function zpopGeneric(c: Client, argv: string[], where: number): void {
   if (argv.length > 3) return c.addReplyError(errors.syntax);
   let count = 1;
   if (argv.length === 3) {
-    count = parsePositiveOrReply(c, argv[2]!);
+    count = getPositiveLongOrReply(c, argv[2]!);
     if (count < 0) return;
   }
   const key = argv[1]!;
-  const z = lookupZsetWriteOrReply(c, key);
+  const z = lookupWriteOrReply(c, key, ZSetValue);
   if (z === null) return;
   if (z === undefined || count === 0) return c.addReplyArrayLen(0);
   zpopFromKeys(c, argv, 1, 2, where, count, POP_FLAT, argv.length === 3, 'none');
@@ -758,7 +735,7 @@ function bzmpopCommand(c: Client, argv: string[]): void {
 function zrandmemberCommand(c: Client, argv: string[]): void {
   if (argv.length > 4) return c.addReplyError(errors.syntax);
   if (argv.length === 2) {
-    const z = lookupZsetReadOrReply(c, argv[1]!);
+    const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
     if (z === null) return;
     if (z === undefined) return c.addReplyNull();
     const m: string[] = [];
@@ -776,7 +753,7 @@ function zrandmemberCommand(c: Client, argv: string[]): void {
     withscores = true;
     if (n < -4611686018427387903n || n > 4611686018427387903n) return c.addReplyError('ERR value is out of range');
   }
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z === null) return;
   if (z === undefined || n === 0) return c.addReplyArrayLen(0);
   const members: string[] = [];
@@ -889,7 +866,7 @@ function zsetOpGeneric(c: Client, argv: string[], numkeysIdx: number, dstKey: st
       withscores = true;
       j++;
     } else if (cardOnly && remaining >= 2 && opt === 'limit') {
-      limit = parsePositiveOrReply(c, argv[j + 1]!, "ERR LIMIT can't be negative");
+      limit = getPositiveLongOrReply(c, argv[j + 1]!, "ERR LIMIT can't be negative");
       if (limit < 0) return;
       j += 2;
     } else {
@@ -990,13 +967,14 @@ function zdiffstoreCommand(c: Client, argv: string[]): void {
 /** ZSCAN key cursor [MATCH pattern] [COUNT count] */
 function zscanCommand(c: Client, argv: string[]): void {
   const cursor = parseScanCursorOrReply(c, argv[2]!);
-  if (cursor < 0) return;
-  const z = lookupZsetReadOrReply(c, argv[1]!);
+  if (cursor === null) return;
+  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
   if (z === null) return;
-  if (z === undefined) return addReplyScan(c, 0, [], null, 2);
-  const opts = parseScanOptionsOrReply(c, argv, 3);
+  if (z === undefined) return addReplyEmptyScan(c);
+  const opts = parseScanOptionsOrReply(c, argv, 3, false);
   if (opts === null) return;
   const items: string[] = [];
-  const next = z.scan(cursor, opts.count, items);
+  // A member position, as SSCAN's; each member is followed by its score.
+  const next = z.scan(Number(cursor), opts.count, items);
   addReplyScan(c, next, items, opts.pattern, 2);
 }

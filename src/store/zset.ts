@@ -314,18 +314,29 @@ function lpEncode(members: readonly string[], scores: readonly number[]): string
   return s;
 }
 
+/** Where the entry after the last lpLength read begins (module state: no allocation). */
+let lpAfter = 0;
+
+/** The little-endian base-128 length at `pos` of a packed listpack; sets lpAfter past it. */
+function lpLength(lp: string, pos: number): number {
+  let len = 0;
+  let shift = 0;
+  let c: number;
+  do {
+    c = lp.charCodeAt(pos++);
+    len += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (c & 0x80);
+  lpAfter = pos;
+  return len;
+}
+
 /** Decode into the given columns (either may be null when not wanted). */
 function lpDecode(lp: string, members: string[] | null, scores: number[] | null): void {
   let pos = 0;
   while (pos < lp.length) {
-    let len = 0;
-    let shift = 0;
-    let c: number;
-    do {
-      c = lp.charCodeAt(pos++);
-      len += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (c & 0x80);
+    const len = lpLength(lp, pos);
+    pos = lpAfter;
     if (members !== null) members.push(lp.slice(pos, pos + len));
     pos += len;
     const tlen = lp.charCodeAt(pos++);
@@ -338,14 +349,8 @@ function lpDecode(lp: string, members: string[] | null, scores: number[] | null)
 function lpFind(lp: string, member: string): number | undefined {
   let pos = 0;
   while (pos < lp.length) {
-    let len = 0;
-    let shift = 0;
-    let c: number;
-    do {
-      c = lp.charCodeAt(pos++);
-      len += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (c & 0x80);
+    const len = lpLength(lp, pos);
+    pos = lpAfter;
     const hit = len === member.length && lp.startsWith(member, pos);
     pos += len;
     const tlen = lp.charCodeAt(pos++);

@@ -7,11 +7,18 @@
  *   await pair.same('SET', 'k', 'v');          // asserts equal replies, returns Vellum's
  *   await pair.sameUnordered('KEYS', '*');
  *   await pair.stop();                          // in after()
+ *
+ * or, inside a describe(), let pairSuite() register those hooks and the usual beforeEach:
+ *
+ *   const suite = pairSuite();
+ *   test('…', async () => { await suite.pair.same('SET', 'k', 'v'); assert.deepEqual(suite.taken(), […]); });
  */
 
 import assert from 'node:assert/strict';
 import { type Arg, type Reply, RespClient, RespMap, RespSet } from './resp-client.js';
 import { type RunningServer, startRedis, startVellum } from './servers.js';
+import { type Effect, recordEffects } from './propagation.js';
+import { after, before, beforeEach } from 'node:test';
 import type { StartOptions } from '../../src/index.js';
 
 export class Pair {
@@ -59,6 +66,68 @@ export class Pair {
 export async function startPair(vellumOptions: StartOptions = {}, redisArgs: string[] = []): Promise<Pair> {
   const [v, r] = await Promise.all([startVellum(vellumOptions), startRedis(redisArgs)]);
   return new Pair(v, r, await v.client(), await r.client());
+}
+
+export interface PairSuiteOptions {
+  /** FLUSHALL on both servers before each test (default true). */
+  flushEach?: boolean;
+}
+
+/**
+ * A pair shared by the tests of one describe(), with Vellum's propagation stream recorded.
+ * `pair` and `effects` exist once the before() hook has run, that is inside tests and
+ * later hooks.
+ */
+export class PairSuite {
+  private current: Pair | undefined;
+  private recorded: Effect[] | undefined;
+
+  get pair(): Pair {
+    if (this.current === undefined) throw new Error('pairSuite: the pair starts in before()');
+    return this.current;
+  }
+
+  /** Everything Vellum propagated since the last beforeEach (or the last taken()). */
+  get effects(): Effect[] {
+    if (this.recorded === undefined) throw new Error('pairSuite: recording starts in before()');
+    return this.recorded;
+  }
+
+  /** The effects propagated since the last call, as argv arrays; clears them. */
+  taken(): string[][] {
+    const out = this.effects.map((e) => e.argv);
+    this.effects.length = 0;
+    return out;
+  }
+
+  /** @internal for pairSuite's hooks */
+  async start(vellumOptions: StartOptions, redisArgs: string[]): Promise<void> {
+    this.current = await startPair(vellumOptions, redisArgs);
+    this.recorded = recordEffects(this.current.vellumServer.server!);
+  }
+
+  /** @internal for pairSuite's hooks */
+  async stop(): Promise<void> {
+    await this.current?.stop();
+  }
+}
+
+/**
+ * Register, in the current describe(), the hooks that start a Pair and record its Vellum
+ * effects (before), stop it (after) and, before each test, flush both servers (unless
+ * `flushEach` is false) and clear the recorded effects. Hooks a file registers after this
+ * call run after these.
+ */
+export function pairSuite(vellumOptions: StartOptions = {}, redisArgs: string[] = [], options: PairSuiteOptions = {}): PairSuite {
+  const suite = new PairSuite();
+  const flushEach = options.flushEach ?? true;
+  before(() => suite.start(vellumOptions, redisArgs));
+  after(() => suite.stop());
+  beforeEach(async () => {
+    if (flushEach) await suite.pair.flush();
+    suite.effects.length = 0;
+  });
+  return suite;
 }
 
 /** Sort arrays recursively by a stable rendering, for order-insensitive comparison. */

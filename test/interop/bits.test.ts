@@ -5,37 +5,21 @@
  * compared reply by reply (fast-check), and the propagated effect of each write.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import type { RespClient, Reply } from '../helpers/resp-client.js';
 
 const BIN = Buffer.from([0, 0xff, 0x80, 0x01, 0x7f, 0xaa, 0x55, 0x0f]).toString('latin1');
 
 describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => {
-    await pair.flush();
-    effects.length = 0;
-  });
+  const suite = pairSuite();
 
-  function taken(): string[][] {
-    const out = effects.map((e) => e.argv);
-    effects.length = 0;
-    return out;
-  }
 
   test('arity and wrong type errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SETBIT', 'k', '1'], ['GETBIT', 'k'], ['BITCOUNT'], ['BITPOS', 'k'], ['BITOP', 'AND', 'd'], ['BITFIELD'], ['BITFIELD_RO'],
       ['RPUSH', 'l', 'x'], ['SETBIT', 'l', '1', '1'], ['GETBIT', 'l', '1'], ['BITCOUNT', 'l'], ['BITCOUNT', 'l', 'x', 'y'],
       ['BITPOS', 'l', '1'], ['BITOP', 'AND', 'd', 'l'], ['BITOP', 'OR', 'l', 'nokey'], ['BITOP', 'NOT', 'd', 'l'],
@@ -45,7 +29,7 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('SETBIT and GETBIT', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SETBIT', 'b', '7', '1'], ['GET', 'b'], ['SETBIT', 'b', '7', '1'], ['SETBIT', 'b', '7', '0'], ['SETBIT', 'b', '100', '0'],
       ['STRLEN', 'b'], ['SETBIT', 'b', '0', '1'], ['GET', 'b'], ['GETBIT', 'b', '0'], ['GETBIT', 'b', '1'], ['GETBIT', 'b', '7'],
       ['GETBIT', 'b', '100000'], ['GETBIT', 'nokey', '5'], ['SETBIT', 'b', '-1', '1'], ['SETBIT', 'b', 'x', '1'],
@@ -56,49 +40,49 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
       ['SET', 'i', '7'], ['GETBIT', 'i', '2'], ['GETBIT', 'i', '3'], ['SETBIT', 'i', '6', '0'], ['GET', 'i'], ['INCR', 'i'],
       ['SET', 'z', BIN], ['SETBIT', 'z', '13', '0'], ['SETBIT', 'z', '63', '0'], ['GET', 'z'], ['SETBIT', 'z', '70', '1'], ['GET', 'z'],
     ]);
-    await pair.same('SET', 't', 'v', 'EX', '100');
-    await pair.same('SETBIT', 't', '3', '1');
-    const [v, r] = await pair.both('PTTL', 't');
+    await suite.pair.same('SET', 't', 'v', 'EX', '100');
+    await suite.pair.same('SETBIT', 't', '3', '1');
+    const [v, r] = await suite.pair.both('PTTL', 't');
     assert.ok((v as number) > 0 && (r as number) > 0);
   });
 
   test('BITCOUNT with BYTE and BIT ranges', async () => {
-    await pair.sequence([['SET', 'b', BIN], ['SET', 's', 'foobar'], ['SET', 'e', ''], ['SET', 'i', '1234567']]);
+    await suite.pair.sequence([['SET', 'b', BIN], ['SET', 's', 'foobar'], ['SET', 'e', ''], ['SET', 'i', '1234567']]);
     const ranges = [[], ['0', '0'], ['1', '1'], ['0', '-1'], ['-2', '-1'], ['-1', '-2'], ['5', '3'], ['-100', '100'],
       ['100', '200'], ['-9223372036854775808', '9223372036854775807'], ['x', '1'], ['1', 'x'], ['0']];
     for (const key of ['b', 's', 'e', 'i', 'nokey']) {
-      for (const r of ranges) await pair.same('BITCOUNT', key, ...r);
+      for (const r of ranges) await suite.pair.same('BITCOUNT', key, ...r);
       for (const unit of ['BIT', 'byte', 'Bit', 'foo']) {
         for (const r of [['0', '0'], ['1', '1'], ['5', '30'], ['3', '3'], ['7', '8'], ['-1', '-1'], ['-13', '-3'], ['-3', '-13'],
           ['0', '-1'], ['9', '62'], ['100', '-100'], ['-100', '100']]) {
-          await pair.same('BITCOUNT', key, ...r, unit);
+          await suite.pair.same('BITCOUNT', key, ...r, unit);
         }
       }
     }
-    await pair.sequence([['BITCOUNT', 'b', '0', '1', 'BIT', 'extra'], ['BITCOUNT', 'nokey', 'x', 'y'], ['BITCOUNT', 'b', '0', '1', '2']]);
+    await suite.pair.sequence([['BITCOUNT', 'b', '0', '1', 'BIT', 'extra'], ['BITCOUNT', 'nokey', 'x', 'y'], ['BITCOUNT', 'b', '0', '1', '2']]);
   });
 
   test('BITPOS with BYTE and BIT ranges', async () => {
     const values = ['', '\xff\xf0\x00', '\x00\xff\xf0', '\x00\x00\x00', '\xff\xff\xff', BIN, '\x00\x00\x01', '\xfe', '1'];
     for (const [n, value] of values.entries()) {
       const key = `v${n}`;
-      await pair.same('SET', key, value);
+      await suite.pair.same('SET', key, value);
       for (const bit of ['0', '1']) {
-        await pair.same('BITPOS', key, bit);
+        await suite.pair.same('BITPOS', key, bit);
         for (const start of ['0', '1', '2', '-1', '-2', '100', '-100']) {
-          await pair.same('BITPOS', key, bit, start);
+          await suite.pair.same('BITPOS', key, bit, start);
           for (const end of ['0', '1', '-1', '2', '100', '-100']) {
-            await pair.same('BITPOS', key, bit, start, end);
-            await pair.same('BITPOS', key, bit, start, end, 'BYTE');
+            await suite.pair.same('BITPOS', key, bit, start, end);
+            await suite.pair.same('BITPOS', key, bit, start, end, 'BYTE');
           }
         }
         for (const [start, end] of [['0', '0'], ['1', '6'], ['7', '9'], ['3', '20'], ['-5', '-1'], ['-1', '-5'], ['8', '15'],
           ['0', '100'], ['12', '12'], ['5', '-1'], ['9', '13'], ['-10', '-3']]) {
-          await pair.same('BITPOS', key, bit, start, end, 'bit');
+          await suite.pair.same('BITPOS', key, bit, start, end, 'bit');
         }
       }
     }
-    await pair.sequence([
+    await suite.pair.sequence([
       ['BITPOS', 'nokey', '0'], ['BITPOS', 'nokey', '1'], ['BITPOS', 'nokey', '1', 'x'], ['BITPOS', 'v1', '2'],
       ['BITPOS', 'v1', 'x'], ['BITPOS', 'v1', '-1'], ['BITPOS', 'v1', '1', 'x'], ['BITPOS', 'v1', '1', '0', 'x'],
       ['BITPOS', 'v1', '1', '0', '1', 'foo'], ['BITPOS', 'v1', '1', '0', 'x', 'foo'], ['BITPOS', 'v1', '1', '0', '1', 'BIT', 'x'],
@@ -106,7 +90,7 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('BITOP', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 'a', 'foobar'], ['SET', 'b', 'abcdef'], ['SET', 'c', BIN], ['SET', 'e', ''],
       ['BITOP', 'AND', 'd', 'a', 'b'], ['GET', 'd'], ['BITOP', 'or', 'd', 'a', 'c'], ['GET', 'd'],
       ['BITOP', 'XOR', 'd', 'a', 'b', 'c'], ['GET', 'd'], ['BITOP', 'NOT', 'd', 'c'], ['GET', 'd'],
@@ -116,16 +100,16 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
       ['BITOP', 'NOT', 'e2', 'e'], ['EXISTS', 'e2'], ['SET', 'i', '123'], ['BITOP', 'AND', 'd', 'i', 'a'], ['GET', 'd'],
       ['BITOP', 'OR', 'a', 'a', 'c'], ['GET', 'a'], ['RPUSH', 'l', 'x'], ['BITOP', 'AND', 'l', 'a'], ['TYPE', 'l'],
     ]);
-    await pair.same('SET', 'long1', 'x'.repeat(100) + BIN);
-    await pair.same('SET', 'long2', BIN.repeat(20));
+    await suite.pair.same('SET', 'long1', 'x'.repeat(100) + BIN);
+    await suite.pair.same('SET', 'long2', BIN.repeat(20));
     for (const op of ['AND', 'OR', 'XOR']) {
-      await pair.same('BITOP', op, 'd', 'long1', 'long2', 'a');
-      await pair.same('GET', 'd');
+      await suite.pair.same('BITOP', op, 'd', 'long1', 'long2', 'a');
+      await suite.pair.same('GET', 'd');
     }
   });
 
   test('BITFIELD GET, SET, INCRBY and overflow modes', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['BITFIELD', 'f', 'SET', 'i8', '0', '100', 'GET', 'i8', '0', 'GET', 'u8', '0', 'GET', 'u4', '0', 'GET', 'i4', '4'],
       ['BITFIELD', 'f', 'INCRBY', 'i8', '0', '100'], ['BITFIELD', 'f', 'OVERFLOW', 'SAT', 'INCRBY', 'i8', '0', '100'],
       ['BITFIELD', 'f', 'OVERFLOW', 'FAIL', 'INCRBY', 'i8', '0', '1', 'GET', 'i8', '0'],
@@ -149,7 +133,7 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('BITFIELD and BITFIELD_RO errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['BITFIELD', 'f', 'GET', 'u64', '0'], ['BITFIELD', 'f', 'GET', 'i65', '0'], ['BITFIELD', 'f', 'GET', 'i0', '0'],
       ['BITFIELD', 'f', 'GET', 'I8', '0'], ['BITFIELD', 'f', 'GET', 'x8', '0'], ['BITFIELD', 'f', 'GET', 'u08', '0'],
       ['BITFIELD', 'f', 'GET', 'u', '0'], ['BITFIELD', 'f', 'GET', 'u8', '-1'], ['BITFIELD', 'f', 'GET', 'u8', '#'],
@@ -163,19 +147,19 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
       ['BITFIELD_RO', 'f', 'SET', 'u8', '0', 'x'], ['EXISTS', 'f'], ['SET', 'f', BIN],
       ['BITFIELD_RO', 'f', 'GET', 'i8', '0', 'GET', 'u7', '#3', 'GET', 'i64', '3', 'GET', 'u63', '#1'],
     ]);
-    assert.deepStrictEqual(taken(), [['SET', 'f', BIN]]);
+    assert.deepStrictEqual(suite.taken(), [['SET', 'f', BIN]]);
   });
 
   test('keyspace events', async () => {
     const subs: RespClient[] = [];
     try {
-      for (const server of [pair.vellumServer, pair.redisServer]) {
+      for (const server of [suite.pair.vellumServer, suite.pair.redisServer]) {
         const sub = await server.client();
         subs.push(sub);
         await sub.call('PSUBSCRIBE', '__key*__:*');
       }
-      await pair.same('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
-      await pair.sequence([
+      await suite.pair.same('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      await suite.pair.sequence([
         ['SETBIT', 'b', '3', '1'], ['SETBIT', 'b', '3', '1'], ['SETBIT', 'b', '30', '0'], ['BITOP', 'NOT', 'n', 'b'],
         ['BITOP', 'AND', 'n', 'nokey'], ['BITOP', 'AND', 'n', 'nokey'], ['BITFIELD', 'f', 'SET', 'u8', '0', '1'],
         ['BITFIELD', 'f', 'SET', 'u8', '0', '1'], ['BITFIELD', 'f', 'INCRBY', 'u8', '0', '1', 'INCRBY', 'u8', '8', '1'],
@@ -193,13 +177,13 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
       assert.deepStrictEqual(got[0], got[1]);
       assert.equal(got[0]!.length, 14);
     } finally {
-      await pair.same('CONFIG', 'SET', 'notify-keyspace-events', '');
+      await suite.pair.same('CONFIG', 'SET', 'notify-keyspace-events', '');
       for (const sub of subs) sub.close();
     }
   });
 
   test('propagated effects of every write', async () => {
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     await v.call('SETBIT', 'b', '7', '1');
     await v.call('SETBIT', 'b', '7', '1'); // no change: nothing propagated
     await v.call('SETBIT', 'b', '20', '0'); // grows the value: propagated
@@ -215,7 +199,7 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
     await v.call('BITFIELD', 'f', 'GET', 'u8', '0');
     await v.call('BITFIELD_RO', 'f', 'GET', 'u8', '0');
     await v.call('BITFIELD', 'f', 'OVERFLOW', 'FAIL', 'INCRBY', 'u8', '0', '1000');
-    assert.deepStrictEqual(taken(), [
+    assert.deepStrictEqual(suite.taken(), [
       ['SETBIT', 'b', '7', '1'], ['SETBIT', 'b', '20', '0'], ['BITOP', 'NOT', 'n', 'b'], ['BITOP', 'AND', 'n', 'nokey'],
       ['BITFIELD', 'f', 'SET', 'u8', '0', '5', 'GET', 'u8', '0'],
     ]);
@@ -257,8 +241,8 @@ describe('bit commands match Redis 7.0', { skip: redisSkip }, () => {
       key.map((k) => ['APPEND', k, 'x']),
     );
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (cmds) => {
-      await pair.flush();
-      for (const cmd of cmds) await pair.same(...cmd);
+      await suite.pair.flush();
+      for (const cmd of cmds) await suite.pair.same(...cmd);
     }), { numRuns: 80 });
   });
 });

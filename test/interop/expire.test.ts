@@ -4,10 +4,9 @@
  * access and active expiry of keys nobody reads.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPair, type Pair } from '../helpers/differential.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
 import type { Arg, Reply } from '../helpers/resp-client.js';
 import type { Server } from '../../src/index.js';
@@ -16,29 +15,20 @@ const FAR_MS = Date.now() + 30 * 24 * 3600 * 1000;
 const FAR_S = Math.floor(FAR_MS / 1000);
 
 describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
+  const suite = pairSuite();
   let server: Server;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    server = pair.vellumServer.server!;
-    effects = recordEffects(server);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => {
-    await pair.flush();
-    await pair.same('SELECT', 0);
-  });
+  before(() => { server = suite.pair.vellumServer.server!; });
+  beforeEach(async () => { await suite.pair.same('SELECT', 0); });
 
   async function propagates(args: Arg[], expected: string[][]): Promise<Reply> {
-    effects.length = 0;
-    const r = await pair.same(...args);
-    assert.deepStrictEqual(effects.map((e) => e.argv), expected, `effects of ${args.join(' ')}`);
+    suite.effects.length = 0;
+    const r = await suite.pair.same(...args);
+    assert.deepStrictEqual(suite.effects.map((e) => e.argv), expected, `effects of ${args.join(' ')}`);
     return r;
   }
 
   test('arity, parse and overflow errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['EXPIRE'], ['EXPIRE', 'k'], ['PEXPIRE', 'k'], ['EXPIREAT', 'k'], ['PEXPIREAT', 'k'], ['TTL'], ['TTL', 'a', 'b'],
       ['PTTL'], ['EXPIRETIME'], ['PEXPIRETIME', 'a', 'b'], ['PERSIST'], ['PERSIST', 'a', 'b'],
       ['SET', 'k', 'v'],
@@ -54,7 +44,7 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('TTL family on missing, persistent and volatile keys', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['TTL', 'none'], ['PTTL', 'none'], ['EXPIRETIME', 'none'], ['PEXPIRETIME', 'none'],
       ['SET', 'k', 'v'], ['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'],
       ['PEXPIREAT', 'k', FAR_MS], ['PEXPIRETIME', 'k'], ['EXPIRETIME', 'k'],
@@ -62,15 +52,15 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
       ['EXPIREAT', 'k', FAR_S], ['PEXPIRETIME', 'k'], ['EXPIRE', 'k', '100'], ['TTL', 'k'],
       ['PERSIST', 'k'], ['PERSIST', 'k'], ['PERSIST', 'none'], ['TTL', 'k'],
     ]);
-    const pttl = (await pair.vellum.call('PTTL', 'k')) as number;
+    const pttl = (await suite.pair.vellum.call('PTTL', 'k')) as number;
     assert.equal(pttl, -1);
-    await pair.both('PEXPIRE', 'k', '5000');
-    const [v, r] = (await pair.both('PTTL', 'k')) as number[];
+    await suite.pair.both('PEXPIRE', 'k', '5000');
+    const [v, r] = (await suite.pair.both('PTTL', 'k')) as number[];
     assert.ok(v! > 4900 && v! <= 5000 && Math.abs(v! - r!) < 100, `PTTL ${v} vs ${r}`);
   });
 
   test('NX, XX, GT, LT semantics', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['EXPIRE', 'none', '100', 'NX'], ['SET', 'k', 'v'],
       ['PEXPIREAT', 'k', FAR_MS, 'XX'], ['PEXPIREAT', 'k', FAR_MS, 'GT'], ['PEXPIRETIME', 'k'],
       ['PEXPIREAT', 'k', FAR_MS, 'LT'], ['PEXPIRETIME', 'k'], ['PERSIST', 'k'],
@@ -84,7 +74,7 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('a deadline in the past deletes the key', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 'a', 'v'], ['EXPIRE', 'a', '0'], ['EXISTS', 'a'], ['SET', 'a', 'v'], ['EXPIRE', 'a', '-100'], ['EXISTS', 'a'],
       ['SET', 'a', 'v'], ['PEXPIRE', 'a', '-1'], ['EXISTS', 'a'], ['SET', 'a', 'v'], ['EXPIREAT', 'a', '1'], ['EXISTS', 'a'],
       ['RPUSH', 'l', 'x'], ['PEXPIREAT', 'l', '0'], ['TYPE', 'l'], ['SET', 'a', 'v'],
@@ -93,19 +83,19 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('propagation: absolute PEXPIREAT with the flags kept, DEL or UNLINK for the past', async () => {
-    await pair.same('SET', 'k', 'v');
+    await suite.pair.same('SET', 'k', 'v');
     for (const [cmd, amount, flags] of [['EXPIRE', 100, []], ['pexpire', 100000, ['GT']], ['EXPIREAT', FAR_S, ['xx']]] as const) {
       const t0 = Date.now();
-      effects.length = 0;
-      await pair.same(cmd, 'k', amount, ...flags);
+      suite.effects.length = 0;
+      await suite.pair.same(cmd, 'k', amount, ...flags);
       const t1 = Date.now();
-      assert.equal(effects.length, 1);
-      const [name, key, at, ...rest] = effects[0]!.argv;
+      assert.equal(suite.effects.length, 1);
+      const [name, key, at, ...rest] = suite.effects[0]!.argv;
       assert.deepStrictEqual([name, key, rest], ['PEXPIREAT', 'k', flags]);
       const ms = Number(at);
       if (cmd === 'EXPIREAT') assert.equal(ms, FAR_S * 1000);
       else assert.ok(ms >= t0 + 100000 && ms <= t1 + 100000, `${cmd}: ${at}`);
-      assert.equal(await pair.vellum.call('PEXPIRETIME', 'k'), ms);
+      assert.equal(await suite.pair.vellum.call('PEXPIRETIME', 'k'), ms);
     }
     // PEXPIREAT is already absolute: it goes out as the client sent it.
     const earlier = String(FAR_S * 1000 - 1000);
@@ -116,12 +106,12 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
     await propagates(['PERSIST', 'k'], [['PERSIST', 'k']]);
     await propagates(['PERSIST', 'k'], []);
     await propagates(['EXPIRE', 'k', '-1'], [['DEL', 'k']]);
-    await pair.same('SET', 'k', 'v');
-    await pair.same('CONFIG', 'SET', 'lazyfree-lazy-expire', 'yes');
+    await suite.pair.same('SET', 'k', 'v');
+    await suite.pair.same('CONFIG', 'SET', 'lazyfree-lazy-expire', 'yes');
     try {
       await propagates(['EXPIREAT', 'k', '1'], [['UNLINK', 'k']]);
     } finally {
-      await pair.same('CONFIG', 'SET', 'lazyfree-lazy-expire', 'no');
+      await suite.pair.same('CONFIG', 'SET', 'lazyfree-lazy-expire', 'no');
     }
   });
 
@@ -129,8 +119,8 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
     const cycle = server.keyspace.activeExpireCycle;
     server.keyspace.activeExpireCycle = () => 0;
     try {
-      await pair.same('SET', 'k', 'v', 'PX', 1);
-      await pair.same('SET', 'j', 'v', 'PX', 1);
+      await suite.pair.same('SET', 'k', 'v', 'PX', 1);
+      await suite.pair.same('SET', 'j', 'v', 'PX', 1);
       await new Promise((r) => setTimeout(r, 5));
       await propagates(['TTL', 'k'], [['DEL', 'k']]);
       // A write that meets an expired key: both effects leave as one MULTI/EXEC unit.
@@ -142,18 +132,18 @@ describe('expiry commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('active expiry removes keys nobody reads and propagates their DELs', async () => {
-    for (let i = 0; i < 20; i++) await pair.same('SET', `v${i}`, 'x', 'PX', 30);
-    await pair.same('SET', 'keep', 'x');
-    effects.length = 0;
+    for (let i = 0; i < 20; i++) await suite.pair.same('SET', `v${i}`, 'x', 'PX', 30);
+    await suite.pair.same('SET', 'keep', 'x');
+    suite.effects.length = 0;
     // DBSIZE reads no key, so only the cron can bring it down.
     const deadline = Date.now() + 5000;
-    while ((await pair.vellum.call('DBSIZE')) !== 1) {
+    while ((await suite.pair.vellum.call('DBSIZE')) !== 1) {
       assert.ok(Date.now() < deadline, 'active expiry did not run');
       await new Promise((r) => setTimeout(r, 20));
     }
-    const dels = effects.map((e) => e.argv);
+    const dels = suite.effects.map((e) => e.argv);
     assert.deepStrictEqual(dels.map((a) => a[0]), Array(20).fill('DEL'), 'one unwrapped DEL per key');
     assert.deepStrictEqual(dels.map((a) => a[1]).sort(), Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
-    assert.equal(await pair.vellum.call('EXISTS', 'keep'), 1);
+    assert.equal(await suite.pair.vellum.call('EXISTS', 'keep'), 1);
   });
 });

@@ -4,31 +4,22 @@
  * the propagated effect of each write.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import { type Arg, type Reply, RespMap } from '../helpers/resp-client.js';
 
 describe('hash commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
+  const suite = pairSuite();
   beforeEach(async () => {
-    await pair.flush();
-    await pair.both('CONFIG', 'SET', 'hash-max-listpack-entries', '128');
-    await pair.both('CONFIG', 'SET', 'hash-max-listpack-value', '64');
-    effects.length = 0;
+    await suite.pair.both('CONFIG', 'SET', 'hash-max-listpack-entries', '128');
+    await suite.pair.both('CONFIG', 'SET', 'hash-max-listpack-value', '64');
   });
 
   test('set, get, delete and reads (listpack order is insertion order)', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['HSET', 'h', 'a', '1', 'b', '2'], ['HSET', 'h', 'a', '10', 'c', '3'], ['HSET', 'h', 'a'], ['HSET', 'h', 'a', '1', 'b'],
       ['HMSET', 'h', 'd', '4'], ['HMSET', 'h', 'd'], ['HSETNX', 'h', 'a', 'x'], ['HSETNX', 'h', 'e', '5'],
       ['HGET', 'h', 'a'], ['HGET', 'h', 'zz'], ['HGET', 'noh', 'a'], ['HMGET', 'h', 'a', 'zz', 'e'], ['HMGET', 'noh', 'a'],
@@ -41,7 +32,7 @@ describe('hash commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('HINCRBY and HINCRBYFLOAT', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['HINCRBY', 'h', 'n', '5'], ['HINCRBY', 'h', 'n', '-7'], ['HINCRBY', 'h', 'n', 'x'], ['HINCRBY', 'h', 'n', '1.5'],
       ['HSET', 'h', 's', 'abc', 'big', '9223372036854775807', 'f', '1.5'], ['HINCRBY', 'h', 's', '1'],
       ['HINCRBY', 'h', 'big', '1'], ['HINCRBY', 'h', 'big', '-1'], ['HINCRBY', 'h', 'f', '1'],
@@ -54,75 +45,75 @@ describe('hash commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('wrong type, arity and OBJECT ENCODING thresholds', async () => {
-    await pair.same('SET', 's', 'x');
+    await suite.pair.same('SET', 's', 'x');
     for (const cmd of [['HSET', 's', 'a', 'b'], ['HSETNX', 's', 'a', 'b'], ['HGET', 's', 'a'], ['HMGET', 's', 'a'],
       ['HDEL', 's', 'a'], ['HLEN', 's'], ['HSTRLEN', 's', 'a'], ['HEXISTS', 's', 'a'], ['HKEYS', 's'], ['HVALS', 's'],
       ['HGETALL', 's'], ['HINCRBY', 's', 'a', '1'], ['HINCRBYFLOAT', 's', 'a', '1'], ['HRANDFIELD', 's'],
       ['HRANDFIELD', 's', '2'], ['HSCAN', 's', '0'], ['HGET', 's'], ['HSTRLEN', 's', 'a', 'b']]) {
-      await pair.same(...cmd);
+      await suite.pair.same(...cmd);
     }
-    await pair.same('HSET', 'h', 'f', 'v');
-    await pair.same('OBJECT', 'ENCODING', 'h');
-    await pair.same('HSET', 'h', 'long', 'x'.repeat(65));
-    await pair.same('OBJECT', 'ENCODING', 'h');
-    for (let i = 0; i < 128; i++) await pair.same('HSET', 'e', `f${i}`, 'v');
-    await pair.same('OBJECT', 'ENCODING', 'e');
-    await pair.same('HSET', 'e', 'one-more', 'v');
-    await pair.same('OBJECT', 'ENCODING', 'e');
-    await pair.same('HINCRBYFLOAT', 'g', 'x'.repeat(65), '1');
-    await pair.same('OBJECT', 'ENCODING', 'g');
-    await pair.same('HSET', 'k', 'x'.repeat(64), 'y'.repeat(64));
-    await pair.same('OBJECT', 'ENCODING', 'k');
-    await pair.sameUnordered('HGETALL', 'e');
+    await suite.pair.same('HSET', 'h', 'f', 'v');
+    await suite.pair.same('OBJECT', 'ENCODING', 'h');
+    await suite.pair.same('HSET', 'h', 'long', 'x'.repeat(65));
+    await suite.pair.same('OBJECT', 'ENCODING', 'h');
+    for (let i = 0; i < 128; i++) await suite.pair.same('HSET', 'e', `f${i}`, 'v');
+    await suite.pair.same('OBJECT', 'ENCODING', 'e');
+    await suite.pair.same('HSET', 'e', 'one-more', 'v');
+    await suite.pair.same('OBJECT', 'ENCODING', 'e');
+    await suite.pair.same('HINCRBYFLOAT', 'g', 'x'.repeat(65), '1');
+    await suite.pair.same('OBJECT', 'ENCODING', 'g');
+    await suite.pair.same('HSET', 'k', 'x'.repeat(64), 'y'.repeat(64));
+    await suite.pair.same('OBJECT', 'ENCODING', 'k');
+    await suite.pair.sameUnordered('HGETALL', 'e');
   });
 
   test('HRANDFIELD shapes in RESP2 and RESP3', async () => {
-    await pair.same('HSET', 'h', 'a', '1', 'b', '2', 'c', '3');
-    await pair.same('HRANDFIELD', 'noh');
-    await pair.same('HRANDFIELD', 'noh', '3');
-    await pair.same('HRANDFIELD', 'h', '0');
-    await pair.same('HRANDFIELD', 'h', '10');
-    await pair.same('HRANDFIELD', 'h', '3', 'WITHVALUES');
-    await pair.same('HRANDFIELD', 'h', 'x');
-    await pair.same('HRANDFIELD', 'h', '1', 'FOO');
-    await pair.same('HRANDFIELD', 'h', '1', 'WITHVALUES', 'x');
-    await pair.same('HRANDFIELD', 'h', '-9223372036854775808');
-    await pair.same('HRANDFIELD', 'h', '-9223372036854775807', 'WITHVALUES');
-    await pair.same('HRANDFIELD', 'h', '4611686018427387904', 'WITHVALUES');
+    await suite.pair.same('HSET', 'h', 'a', '1', 'b', '2', 'c', '3');
+    await suite.pair.same('HRANDFIELD', 'noh');
+    await suite.pair.same('HRANDFIELD', 'noh', '3');
+    await suite.pair.same('HRANDFIELD', 'h', '0');
+    await suite.pair.same('HRANDFIELD', 'h', '10');
+    await suite.pair.same('HRANDFIELD', 'h', '3', 'WITHVALUES');
+    await suite.pair.same('HRANDFIELD', 'h', 'x');
+    await suite.pair.same('HRANDFIELD', 'h', '1', 'FOO');
+    await suite.pair.same('HRANDFIELD', 'h', '1', 'WITHVALUES', 'x');
+    await suite.pair.same('HRANDFIELD', 'h', '-9223372036854775808');
+    await suite.pair.same('HRANDFIELD', 'h', '-9223372036854775807', 'WITHVALUES');
+    await suite.pair.same('HRANDFIELD', 'h', '4611686018427387904', 'WITHVALUES');
     for (const proto of ['2', '3']) {
-      await pair.both('HELLO', proto);
+      await suite.pair.both('HELLO', proto);
       for (const args of [['-5'], ['-5', 'WITHVALUES'], ['2'], ['2', 'WITHVALUES'], ['1', 'WITHVALUES']]) {
-        const [v, r] = await pair.both('HRANDFIELD', 'h', ...args);
+        const [v, r] = await suite.pair.both('HRANDFIELD', 'h', ...args);
         assert.deepEqual(shape(v), shape(r), `RESP${proto} HRANDFIELD h ${args.join(' ')}`);
         for (const f of fieldsOf(v)) assert.ok(['a', 'b', 'c', '1', '2', '3'].includes(f), f);
       }
-      const [one] = await pair.both('HRANDFIELD', 'h');
+      const [one] = await suite.pair.both('HRANDFIELD', 'h');
       assert.ok(['a', 'b', 'c'].includes(one as string));
-      await pair.same('HGETALL', 'h');
-      await pair.same('HGETALL', 'noh');
+      await suite.pair.same('HGETALL', 'h');
+      await suite.pair.same('HGETALL', 'noh');
     }
-    await pair.both('HELLO', '2');
+    await suite.pair.both('HELLO', '2');
     // Distinct fields when count is positive, from a big (hashtable) hash too.
-    for (let i = 0; i < 300; i++) await pair.vellum.call('HSET', 'big', `f${i}`, `${i}`);
+    for (let i = 0; i < 300; i++) await suite.pair.vellum.call('HSET', 'big', `f${i}`, `${i}`);
     for (const n of [5, 150, 299]) {
-      const fields = (await pair.vellum.call('HRANDFIELD', 'big', String(n))) as string[];
+      const fields = (await suite.pair.vellum.call('HRANDFIELD', 'big', String(n))) as string[];
       assert.equal(new Set(fields).size, n);
     }
   });
 
   test('HSCAN: a listpack in one call, a hashtable with a cursor that sees every field', async () => {
-    await pair.same('HSET', 'h', 'a', '1', 'b', '2', 'ab', '3');
-    await pair.same('HSCAN', 'h', '0');
-    await pair.same('HSCAN', 'h', '0', 'MATCH', 'a*');
-    await pair.same('HSCAN', 'h', '0', 'COUNT', '1');
-    await pair.same('HSCAN', 'noh', '0');
-    await pair.same('HSCAN', 'noh', '0', 'COUNT', '0');
-    await pair.same('HSCAN', 'noh', 'x');
+    await suite.pair.same('HSET', 'h', 'a', '1', 'b', '2', 'ab', '3');
+    await suite.pair.same('HSCAN', 'h', '0');
+    await suite.pair.same('HSCAN', 'h', '0', 'MATCH', 'a*');
+    await suite.pair.same('HSCAN', 'h', '0', 'COUNT', '1');
+    await suite.pair.same('HSCAN', 'noh', '0');
+    await suite.pair.same('HSCAN', 'noh', '0', 'COUNT', '0');
+    await suite.pair.same('HSCAN', 'noh', 'x');
     for (const bad of [['x'], ['-1'], ['0', 'COUNT', '0'], ['0', 'COUNT', 'x'], ['0', 'FOO', 'x'], ['0', 'MATCH'],
       ['18446744073709551616'], [' 1']]) {
-      await pair.same('HSCAN', 'h', ...bad);
+      await suite.pair.same('HSCAN', 'h', ...bad);
     }
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     for (let i = 0; i < 1000; i++) await v.call('HSET', 'big', `f${i}`, `v${i}`);
     // Fields present throughout are returned even while the table grows and shrinks.
     const seen = new Set<string>();
@@ -155,15 +146,15 @@ describe('hash commands match Redis 7.0', { skip: redisSkip }, () => {
       [['HINCRBYFLOAT', 'h', 'f', '1e1'], [['HSET', 'h', 'f', '10.3']]],
     ];
     for (const [cmd, expected] of cases) {
-      effects.length = 0;
-      await pair.same(...cmd);
-      assert.deepEqual(effects.map((e) => e.argv), expected, cmd.join(' '));
+      suite.effects.length = 0;
+      await suite.pair.same(...cmd);
+      assert.deepEqual(suite.effects.map((e) => e.argv), expected, cmd.join(' '));
     }
   });
 
   test('random command sequences give the same replies', async () => {
-    await pair.both('CONFIG', 'SET', 'hash-max-listpack-entries', '4');
-    await pair.both('CONFIG', 'SET', 'hash-max-listpack-value', '8');
+    await suite.pair.both('CONFIG', 'SET', 'hash-max-listpack-entries', '4');
+    await suite.pair.both('CONFIG', 'SET', 'hash-max-listpack-value', '8');
     const key = fc.constantFrom('h1', 'h2', 'str');
     const field = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'long-field-name');
     const val = fc.constantFrom('1', '-2', '0.5', 'x', '', 'a-rather-long-value');
@@ -181,11 +172,11 @@ describe('hash commands match Redis 7.0', { skip: redisSkip }, () => {
     );
     let runs = 0;
     await fc.assert(fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 30 }), async (cmds) => {
-      await pair.flush();
+      await suite.pair.flush();
       for (const c of cmds) {
         // A converted (hashtable) hash iterates in an order of its own in each server.
-        if (c[0] === 'HKEYS' || c[0] === 'HVALS' || c[0] === 'HGETALL') await pair.sameUnordered(...c);
-        else await pair.same(...c);
+        if (c[0] === 'HKEYS' || c[0] === 'HVALS' || c[0] === 'HGETALL') await suite.pair.sameUnordered(...c);
+        else await suite.pair.same(...c);
       }
       runs++;
     }), { numRuns: 60 });

@@ -4,11 +4,10 @@
  * command and a bounded fast-check run of random command sequences.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
 import { type Arg, ErrorReply, type Reply } from '../helpers/resp-client.js';
 import type { Server } from '../../src/index.js';
@@ -18,59 +17,49 @@ const FAR_MS = Date.now() + 30 * 24 * 3600 * 1000;
 const BIN = Buffer.from([0x00, 0x80, 0xff, 0x7b, 0xe9, 0x7d]).toString('latin1');
 
 describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
+  const suite = pairSuite();
   let server: Server;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    server = pair.vellumServer.server!;
-    effects = recordEffects(server);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => {
-    await pair.flush();
-    await pair.same('SELECT', 0);
-    effects.length = 0;
-  });
+  before(() => { server = suite.pair.vellumServer.server!; });
+  beforeEach(async () => { await suite.pair.same('SELECT', 0); });
 
   /** Run on both, assert equal replies and exactly `expected` propagated by Vellum. */
   async function propagates(args: Arg[], expected: string[][], db = 0): Promise<Reply> {
-    effects.length = 0;
-    const r = await pair.same(...args);
-    assert.deepStrictEqual(effects, expected.map((argv) => ({ db, argv })), `effects of ${args.join(' ')}`);
+    suite.effects.length = 0;
+    const r = await suite.pair.same(...args);
+    assert.deepStrictEqual(suite.effects, expected.map((argv) => ({ db, argv })), `effects of ${args.join(' ')}`);
     return r;
   }
 
   test('arity errors', async () => {
     for (const cmd of ['DEL', 'UNLINK', 'EXISTS', 'TOUCH', 'TYPE', 'RENAME', 'RENAMENX', 'MOVE', 'COPY', 'SWAPDB', 'KEYS', 'SCAN', 'OBJECT']) {
-      await pair.same(cmd);
+      await suite.pair.same(cmd);
     }
-    await pair.same('TYPE', 'a', 'b');
-    await pair.same('RENAME', 'a');
-    await pair.same('MOVE', 'a', '1', '2');
-    await pair.same('DBSIZE', 'x');
-    await pair.same('RANDOMKEY', 'x');
-    await pair.same('SWAPDB', '0');
-    await pair.same('KEYS', 'a', 'b');
+    await suite.pair.same('TYPE', 'a', 'b');
+    await suite.pair.same('RENAME', 'a');
+    await suite.pair.same('MOVE', 'a', '1', '2');
+    await suite.pair.same('DBSIZE', 'x');
+    await suite.pair.same('RANDOMKEY', 'x');
+    await suite.pair.same('SWAPDB', '0');
+    await suite.pair.same('KEYS', 'a', 'b');
   });
 
   test('DEL, UNLINK, EXISTS, TOUCH, TYPE', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 'a', '1'], ['SET', 'b', '2'], ['RPUSH', 'l', 'x'], ['SET', BIN, 'v'],
       ['EXISTS', 'a', 'a', 'nope', 'b', BIN], ['TOUCH', 'a', 'nope', 'l'],
       ['TYPE', 'a'], ['TYPE', 'l'], ['TYPE', 'nope'], ['TYPE', BIN],
       ['DEL', 'a', 'a', 'nope'], ['EXISTS', 'a'], ['UNLINK', 'b', 'l', 'x'], ['DEL', BIN], ['DBSIZE'],
     ]);
-    await pair.same('SET', 'k', 'v');
+    await suite.pair.same('SET', 'k', 'v');
     await propagates(['DEL', 'k', 'missing'], [['DEL', 'k', 'missing']]);
     await propagates(['DEL', 'k', 'missing'], []);
-    await pair.same('SET', 'k', 'v');
+    await suite.pair.same('SET', 'k', 'v');
     await propagates(['unlink', 'k'], [['unlink', 'k']]);
     await propagates(['EXISTS', 'k'], []);
   });
 
   test('RENAME and RENAMENX keep the TTL, handle self-rename and missing keys', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['RENAME', 'nope', 'x'], ['RENAMENX', 'nope', 'x'], ['RENAME', 'nope', 'nope'], ['RENAMENX', 'nope', 'nope'],
       ['SET', 'a', 'v'], ['PEXPIREAT', 'a', FAR_MS], ['RENAME', 'a', 'a'], ['RENAMENX', 'a', 'a'], ['PEXPIRETIME', 'a'],
       ['RENAME', 'a', 'b'], ['EXISTS', 'a'], ['GET', 'b'], ['PEXPIRETIME', 'b'],
@@ -79,17 +68,17 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
       ['SET', 'd', 'x'], ['RENAME', 'd', 'c'], ['PEXPIRETIME', 'c'], ['RENAMENX', 'c', BIN], ['GET', BIN],
       ['RPUSH', 'l', '1', '2'], ['RENAME', 'l', 'm'], ['LRANGE', 'm', '0', '-1'], ['TYPE', 'l'],
     ]);
-    await pair.same('SET', 's', 'v');
+    await suite.pair.same('SET', 's', 'v');
     await propagates(['RENAME', 's', 't'], [['RENAME', 's', 't']]);
     await propagates(['RENAME', 's', 't'], []);
     await propagates(['RENAMENX', 't', 't'], []);
-    await pair.same('SET', 'u', 'v');
+    await suite.pair.same('SET', 'u', 'v');
     await propagates(['RENAMENX', 't', 'u'], []);
     await propagates(['RENAMENX', 't', 'w'], [['RENAMENX', 't', 'w']]);
   });
 
   test('MOVE keeps the TTL and refuses the same database', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['MOVE', 'k', '1'], ['SET', 'k', 'v'], ['MOVE', 'k', '0'], ['MOVE', 'k', '16'], ['MOVE', 'k', '-1'],
       ['MOVE', 'k', 'x'], ['MOVE', 'k', '4294967296'], ['MOVE', 'k', '-2147483649'], ['MOVE', 'k', '99999999999999999999'], ['PEXPIREAT', 'k', FAR_MS], ['MOVE', 'k', '2'],
       ['EXISTS', 'k'], ['SELECT', 2], ['GET', 'k'], ['PEXPIRETIME', 'k'], ['SET', 'j', 'here'], ['SELECT', 0],
@@ -101,7 +90,7 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
   });
 
   test('COPY with DB and REPLACE, keeping the TTL; a copied list is independent', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['COPY', 'a', 'b'], ['SET', 'a', 'v'], ['COPY', 'a', 'a'], ['COPY', 'a', 'a', 'DB', '0'], ['COPY', 'a', 'a', 'DB', '1'],
       ['SELECT', 1], ['GET', 'a'], ['SELECT', 0], ['COPY', 'a', 'b', 'DB'], ['COPY', 'a', 'b', 'DB', 'x'],
       ['COPY', 'a', 'b', 'DB', '99'], ['COPY', 'a', 'b', 'FOO'], ['COPY', 'a', 'b', 'REPLACE', 'REPLACE'],
@@ -115,18 +104,18 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
   });
 
   test('SWAPDB errors and effect', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SWAPDB', 'x', '0'], ['SWAPDB', '0', 'y'], ['SWAPDB', '0', '16'], ['SWAPDB', '-1', '0'],
       ['SWAPDB', '99999999999', '0'], ['SET', 'a', 'v'], ['SWAPDB', '0', '1'], ['EXISTS', 'a'], ['SELECT', 1],
       ['GET', 'a'], ['SWAPDB', '1', '1'], ['GET', 'a'], ['SELECT', 0],
     ]);
     await propagates(['SWAPDB', '1', '0'], [['SWAPDB', '1', '0']]);
     await propagates(['SWAPDB', '2', '2'], [['SWAPDB', '2', '2']]);
-    await pair.same('GET', 'a');
+    await suite.pair.same('GET', 'a');
   });
 
   test('FLUSHDB and FLUSHALL options, propagated even when empty', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 'a', '1'], ['SELECT', 1], ['SET', 'b', '2'], ['FLUSHDB', 'FOO'], ['FLUSHDB', 'ASYNC', 'SYNC'],
       ['FLUSHDB', 'sync'], ['DBSIZE'], ['SELECT', 0], ['DBSIZE'], ['FLUSHALL', 'bar'], ['FLUSHALL', 'async'], ['DBSIZE'],
     ]);
@@ -136,28 +125,28 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
   });
 
   test('KEYS patterns; expired keys are skipped without being deleted', async () => {
-    await pair.sequence([['MSET', 'one', '1', 'two', '2', 'three', '3', 'fo*', '4', BIN, '5', 'h{x}llo', '6']]);
+    await suite.pair.sequence([['MSET', 'one', '1', 'two', '2', 'three', '3', 'fo*', '4', BIN, '5', 'h{x}llo', '6']]);
     for (const p of ['*', 'o*', '*o', 't??', 't[wh]*', 't[^w]*', 'fo\\*', 'fo*', '*[a-i]*', BIN, '\x00*', '*\xff*', 'nomatch', '']) {
-      await pair.sameUnordered('KEYS', p);
+      await suite.pair.sameUnordered('KEYS', p);
     }
     // Hold active expiry so only KEYS could reclaim the key (it must not).
     const cycle = server.keyspace.activeExpireCycle;
     server.keyspace.activeExpireCycle = () => 0;
     try {
-      await pair.same('SET', 'gone', 'v', 'PX', 1);
+      await suite.pair.same('SET', 'gone', 'v', 'PX', 1);
       await new Promise((r) => setTimeout(r, 5));
-      effects.length = 0;
-      await pair.sameUnordered('KEYS', '*');
-      await pair.vellum.call('KEYS', 'g*');
-      assert.deepStrictEqual(effects, []);
-      assert.equal(await pair.vellum.call('DBSIZE'), 7);
+      suite.effects.length = 0;
+      await suite.pair.sameUnordered('KEYS', '*');
+      await suite.pair.vellum.call('KEYS', 'g*');
+      assert.deepStrictEqual(suite.effects, []);
+      assert.equal(await suite.pair.vellum.call('DBSIZE'), 7);
     } finally {
       server.keyspace.activeExpireCycle = cycle;
     }
   });
 
   test('SCAN errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SCAN', 'x'], ['SCAN', ' 0'], ['SCAN', '0 '], ['SCAN', '1.5'], ['SCAN', '18446744073709551616'],
       ['SCAN', '0', 'COUNT'], ['SCAN', '0', 'COUNT', '0'], ['SCAN', '0', 'COUNT', '-1'], ['SCAN', '0', 'COUNT', 'x'],
       ['SCAN', '0', 'MATCH'], ['SCAN', '0', 'TYPE'], ['SCAN', '0', 'FOO', 'bar'], ['SCAN', '0', 'COUNT', '10', 'x'],
@@ -183,12 +172,12 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
   test('SCAN iterates every key once, with MATCH, COUNT and TYPE as filters', async () => {
     const mset: Arg[] = ['MSET'];
     for (let i = 0; i < 500; i++) mset.push(`key:${i}`, String(i));
-    await pair.same(...mset);
-    await pair.same('RPUSH', 'list:1', 'a');
-    await pair.same('RPUSH', 'list:2', 'a');
-    await pair.same('SET', BIN, 'bin');
-    const v = (...a: Arg[]) => pair.vellum.call(...a);
-    const r = (...a: Arg[]) => pair.redis.call(...a);
+    await suite.pair.same(...mset);
+    await suite.pair.same('RPUSH', 'list:1', 'a');
+    await suite.pair.same('RPUSH', 'list:2', 'a');
+    await suite.pair.same('SET', BIN, 'bin');
+    const v = (...a: Arg[]) => suite.pair.vellum.call(...a);
+    const r = (...a: Arg[]) => suite.pair.redis.call(...a);
     for (const extra of [[], ['COUNT', '1'], ['COUNT', '1000'], ['MATCH', 'key:1*'], ['MATCH', '*'],
       ['TYPE', 'list'], ['TYPE', 'STRING', 'MATCH', 'key:4?', 'COUNT', '3'], ['TYPE', 'hash'], ['TYPE', 'bogus']] as Arg[][]) {
       assert.deepStrictEqual(await fullScan(v, extra), await fullScan(r, extra), `SCAN ${extra.join(' ')}`);
@@ -196,7 +185,7 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
   });
 
   test('SCAN returns every key present for the whole scan while keys are added', async () => {
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     for (let i = 0; i < 300; i++) await v.call('SET', `old:${i}`, 'x');
     const seen = new Set<string>();
     let cursor = '0';
@@ -217,31 +206,31 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
     const cycle = server.keyspace.activeExpireCycle;
     server.keyspace.activeExpireCycle = () => 0;
     try {
-      await pair.same('SET', 'e1', 'v', 'PX', 1);
-      await pair.same('SET', 'e2', 'v', 'PX', 1);
-      await pair.same('SET', 'live', 'v');
+      await suite.pair.same('SET', 'e1', 'v', 'PX', 1);
+      await suite.pair.same('SET', 'e2', 'v', 'PX', 1);
+      await suite.pair.same('SET', 'live', 'v');
       await new Promise((r) => setTimeout(r, 5));
-      effects.length = 0;
-      const [, keys] = (await pair.vellum.call('SCAN', '0', 'COUNT', '100000')) as [string, string[]];
+      suite.effects.length = 0;
+      const [, keys] = (await suite.pair.vellum.call('SCAN', '0', 'COUNT', '100000')) as [string, string[]];
       assert.deepStrictEqual(keys, ['live']);
-      assert.deepStrictEqual(effects.map((e) => e.argv).sort(), [['DEL', 'e1'], ['DEL', 'e2']]);
-      assert.equal(await pair.vellum.call('DBSIZE'), 1);
+      assert.deepStrictEqual(suite.effects.map((e) => e.argv).sort(), [['DEL', 'e1'], ['DEL', 'e2']]);
+      assert.equal(await suite.pair.vellum.call('DBSIZE'), 1);
     } finally {
       server.keyspace.activeExpireCycle = cycle;
     }
   });
 
   test('RANDOMKEY and DBSIZE', async () => {
-    await pair.sequence([['RANDOMKEY'], ['DBSIZE'], ['SET', BIN, 'v'], ['RANDOMKEY'], ['DBSIZE'], ['SELECT', 1], ['RANDOMKEY']]);
-    await pair.same('SELECT', 0);
-    await pair.same('MSET', 'a', '1', 'b', '2', 'c', '3');
+    await suite.pair.sequence([['RANDOMKEY'], ['DBSIZE'], ['SET', BIN, 'v'], ['RANDOMKEY'], ['DBSIZE'], ['SELECT', 1], ['RANDOMKEY']]);
+    await suite.pair.same('SELECT', 0);
+    await suite.pair.same('MSET', 'a', '1', 'b', '2', 'c', '3');
     const picks = new Set<Reply>();
-    for (let i = 0; i < 60; i++) picks.add(await pair.vellum.call('RANDOMKEY'));
+    for (let i = 0; i < 60; i++) picks.add(await suite.pair.vellum.call('RANDOMKEY'));
     assert.deepStrictEqual([...picks].sort(), ['a', 'b', 'c', BIN].sort());
   });
 
   test('OBJECT ENCODING, REFCOUNT, HELP and errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 'i', '123'], ['SET', 'big', '99999'], ['SET', 's', 'hello'], ['SET', 'r', 'x'.repeat(45)], ['SET', 'e', 'x'.repeat(44)],
       ['SET', 'neg', '-5'], ['SET', 'z', '007'], ['SET', 'max', '9223372036854775807'], ['SET', 'over', '9223372036854775808'],
       ['RPUSH', 'l', 'a'],
@@ -255,24 +244,24 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
       ['OBJECT', 'ENCODING'], ['OBJECT', 'ENCODING', 'a', 'b'],
       ['OBJECT', 'FREQ', 's'], ['OBJECT', 'FREQ', 'nope'], ['OBJECT', 'IDLETIME', 'nope'],
     ]);
-    await pair.same('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
+    await suite.pair.same('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
     try {
-      await pair.same('OBJECT', 'IDLETIME', 's');
+      await suite.pair.same('OBJECT', 'IDLETIME', 's');
     } finally {
-      await pair.same('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await suite.pair.same('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     }
   });
 
   test('OBJECT IDLETIME and FREQ say honestly that Vellum does not track them', async () => {
-    await pair.same('SET', 's', 'v');
-    assert.deepStrictEqual(await pair.vellum.call('OBJECT', 'IDLETIME', 's'),
+    await suite.pair.same('SET', 's', 'v');
+    assert.deepStrictEqual(await suite.pair.vellum.call('OBJECT', 'IDLETIME', 's'),
       new ErrorReply('ERR idle time not tracked: Vellum keeps no per-key access clock'));
-    await pair.vellum.call('CONFIG', 'SET', 'maxmemory-policy', 'volatile-lfu');
+    await suite.pair.vellum.call('CONFIG', 'SET', 'maxmemory-policy', 'volatile-lfu');
     try {
-      assert.deepStrictEqual(await pair.vellum.call('OBJECT', 'FREQ', 's'),
+      assert.deepStrictEqual(await suite.pair.vellum.call('OBJECT', 'FREQ', 's'),
         new ErrorReply('ERR access frequency not tracked: Vellum keeps no per-key LFU counter'));
     } finally {
-      await pair.vellum.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+      await suite.pair.vellum.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     }
   });
 
@@ -313,17 +302,17 @@ describe('generic keyspace commands match Redis 7.0', { skip: redisSkip }, () =>
       fc.constant(['FLUSHDB'] as string[]),
     );
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (cmds) => {
-      await pair.flush();
-      await pair.same('SELECT', 0);
+      await suite.pair.flush();
+      await suite.pair.same('SELECT', 0);
       for (const cmd of cmds) {
         if (cmd[0] === 'KEYS') {
-          await pair.sameUnordered(...cmd);
+          await suite.pair.sameUnordered(...cmd);
         } else if (cmd[0] === 'TTL') {
           // Only the class is deterministic: the two servers' clocks differ by a few ms.
-          const [v, r] = await pair.both(...cmd);
+          const [v, r] = await suite.pair.both(...cmd);
           assert.equal(Math.sign(v as number), Math.sign(r as number), cmd.join(' '));
         } else {
-          await pair.same(...cmd);
+          await suite.pair.same(...cmd);
         }
       }
     }), { numRuns: 60 });

@@ -3,29 +3,18 @@
  * sequences compared reply by reply (fast-check), and the propagated effect of each write.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import { type Arg, RespClient } from '../helpers/resp-client.js';
 
 describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => {
-    await pair.flush();
-    effects.length = 0;
-  });
+  const suite = pairSuite();
 
   test('push, pop, length, index, range', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['LPUSH', 'l', 'a', 'b', 'c'], ['RPUSH', 'l', 'd', 'e'], ['LRANGE', 'l', '0', '-1'], ['LLEN', 'l'],
       ['LPUSHX', 'nol', 'x'], ['RPUSHX', 'nol', 'x'], ['EXISTS', 'nol'], ['LPUSHX', 'l', 'x', 'y'], ['RPUSHX', 'l', 'z'],
       ['LINDEX', 'l', '0'], ['LINDEX', 'l', '-1'], ['LINDEX', 'l', '100'], ['LINDEX', 'l', '-100'], ['LINDEX', 'l', 'x'],
@@ -38,7 +27,7 @@ describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('LSET, LTRIM, LREM, LINSERT', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'b'], ['LSET', 'l', '1', 'B'], ['LSET', 'l', '-1', 'E'],
       ['LSET', 'l', '10', 'x'], ['LSET', 'nol', '0', 'x'], ['LSET', 'l', 'x', 'x'], ['LRANGE', 'l', '0', '-1'],
       ['LREM', 'l', '1', 'a'], ['LREM', 'l', '-1', 'a'], ['LRANGE', 'l', '0', '-1'], ['LREM', 'l', '0', 'zz'],
@@ -52,7 +41,7 @@ describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('LPOS options and errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['RPUSH', 'l', 'a', 'b', 'c', 'a', 'b', 'c', 'a'], ['LPOS', 'l', 'a'], ['LPOS', 'l', 'c'], ['LPOS', 'l', 'z'],
       ['LPOS', 'l', 'a', 'RANK', '2'], ['LPOS', 'l', 'a', 'RANK', '-1'], ['LPOS', 'l', 'a', 'RANK', '-2'],
       ['LPOS', 'l', 'a', 'RANK', '0'], ['LPOS', 'l', 'a', 'COUNT', '0'], ['LPOS', 'l', 'a', 'COUNT', '2'],
@@ -64,7 +53,7 @@ describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('LMOVE, RPOPLPUSH, LMPOP', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['RPUSH', 's', '1', '2', '3'], ['LMOVE', 's', 'd', 'LEFT', 'RIGHT'], ['LMOVE', 's', 'd', 'right', 'left'],
       ['LMOVE', 's', 'd', 'up', 'left'], ['LMOVE', 's', 'd', 'left', 'down'], ['RPOPLPUSH', 's', 'd'],
       ['EXISTS', 's'], ['LRANGE', 'd', '0', '-1'], ['RPOPLPUSH', 's', 'd'], ['LMOVE', 'd', 'd', 'LEFT', 'RIGHT'],
@@ -78,26 +67,26 @@ describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('wrong type and OBJECT ENCODING', async () => {
-    await pair.same('SET', 's', 'x');
+    await suite.pair.same('SET', 's', 'x');
     for (const cmd of [['LPUSH', 's', 'a'], ['RPUSHX', 's', 'a'], ['LPOP', 's'], ['LLEN', 's'], ['LINDEX', 's', '0'],
       ['LSET', 's', '0', 'a'], ['LRANGE', 's', '0', '1'], ['LTRIM', 's', '0', '1'], ['LREM', 's', '0', 'a'],
       ['LINSERT', 's', 'before', 'a', 'b'], ['LPOS', 's', 'a'], ['RPOPLPUSH', 's', 'd'], ['LMPOP', '1', 's', 'LEFT'],
       ['BLPOP', 's', '0'], ['BLMOVE', 's', 'd', 'LEFT', 'LEFT', '0'], ['BLMPOP', '0', '1', 's', 'LEFT']]) {
-      await pair.same(...cmd);
+      await suite.pair.same(...cmd);
     }
-    await pair.same('RPUSH', 'l', 'a');
-    await pair.same('OBJECT', 'ENCODING', 'l');
+    await suite.pair.same('RPUSH', 'l', 'a');
+    await suite.pair.same('OBJECT', 'ENCODING', 'l');
   });
 
   test('binary-safe elements', async () => {
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    await pair.same('RPUSH', 'b', bytes, Buffer.alloc(0), bytes);
-    await pair.same('LRANGE', 'b', 0, -1);
-    await pair.same('LPOS', 'b', bytes, 'RANK', '-1');
+    await suite.pair.same('RPUSH', 'b', bytes, Buffer.alloc(0), bytes);
+    await suite.pair.same('LRANGE', 'b', 0, -1);
+    await suite.pair.same('LPOS', 'b', bytes, 'RANK', '-1');
   });
 
   test('each write propagates what Redis 7.0 logs', async () => {
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     const cases: [Arg[], string[][]][] = [
       [['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e'], [['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e']]],
       [['LPUSH', 'l', 'z'], [['LPUSH', 'l', 'z']]],
@@ -127,15 +116,15 @@ describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
       [['BLMPOP', '0', '1', 'm', 'LEFT', 'COUNT', '2'], [['LPOP', 'm', '2']]],
     ];
     for (const [cmd, expected] of cases) {
-      effects.length = 0;
+      suite.effects.length = 0;
       await v.call(...cmd);
-      assert.deepEqual(effects.map((e) => e.argv), expected, cmd.join(' '));
+      assert.deepEqual(suite.effects.map((e) => e.argv), expected, cmd.join(' '));
     }
   });
 
   test('keyspace events of list, hash and SORT commands', async () => {
     const events: unknown[][] = [];
-    for (const srv of [pair.vellumServer, pair.redisServer]) {
+    for (const srv of [suite.pair.vellumServer, suite.pair.redisServer]) {
       const ctl = await RespClient.connect(srv.port);
       const sub = await RespClient.connect(srv.port);
       await ctl.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
@@ -188,17 +177,17 @@ describe('list commands match Redis 7.0', { skip: redisSkip }, () => {
       fc.constant<string[]>(['SET', 'str', 'x']),
     );
     await fc.assert(fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 30 }), async (cmds) => {
-      await pair.flush();
+      await suite.pair.flush();
       for (const c of cmds) {
         // BLPOP on empty keys would block: only send it when one list is non-empty on both.
         if (c[0] === 'BLPOP') {
-          const [l1] = await pair.both('LLEN', c[1]);
-          const [l2] = await pair.both('LLEN', c[2]);
+          const [l1] = await suite.pair.both('LLEN', c[1]);
+          const [l2] = await suite.pair.both('LLEN', c[2]);
           if (!(typeof l1 === 'number' && l1 > 0) && !(typeof l2 === 'number' && l2 > 0)) continue;
         }
-        await pair.same(...c);
+        await suite.pair.same(...c);
       }
-      for (const k of ['k1', 'k2']) await pair.same('LRANGE', k, '0', '-1');
+      for (const k of ['k1', 'k2']) await suite.pair.same('LRANGE', k, '0', '-1');
     }), { numRuns: 60 });
   });
 });

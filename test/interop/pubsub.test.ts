@@ -6,12 +6,11 @@
  * multisets.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { normalize, startPair, type Pair } from '../helpers/differential.js';
+import { normalize, pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects } from '../helpers/propagation.js';
 import { type Arg, encodeCommand, Push, type Reply, type RespClient } from '../helpers/resp-client.js';
 
 /**
@@ -37,20 +36,18 @@ function unordered(replies: Reply[]): unknown {
 }
 
 describe('pub/sub matches Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
+  const suite = pairSuite({}, [], { flushEach: false });
   let subs: [RespClient, RespClient];
   before(async () => {
-    pair = await startPair();
-    subs = [await pair.vellumServer.client(), await pair.redisServer.client()];
+    subs = [await suite.pair.vellumServer.client(), await suite.pair.redisServer.client()];
   });
-  after(async () => { await pair.stop(); });
   beforeEach(async () => {
-    await Promise.all([pair.both('RESET'), subs[0].call('RESET'), subs[1].call('RESET')]);
+    await Promise.all([suite.pair.both('RESET'), subs[0].call('RESET'), subs[1].call('RESET')]);
   });
 
   /** Run a script against (publisher, subscriber) on both servers; results must be equal. */
   async function sameOnBoth(script: (pub: RespClient, sub: RespClient) => Promise<unknown[]>): Promise<unknown[]> {
-    const [v, r] = await Promise.all([script(pair.vellum, subs[0]), script(pair.redis, subs[1])]);
+    const [v, r] = await Promise.all([script(suite.pair.vellum, subs[0]), script(suite.pair.redis, subs[1])]);
     assert.deepStrictEqual(v, r);
     return v;
   }
@@ -103,7 +100,7 @@ describe('pub/sub matches Redis 7.0', { skip: redisSkip }, () => {
     await sub.call('HELLO', '3');
     const [confirm] = await callAll(sub, 'SUBSCRIBE', 'x');
     assert.ok(confirm instanceof Push, 'confirmation is a push frame');
-    await pair.vellum.call('PUBLISH', 'x', 'y');
+    await suite.pair.vellum.call('PUBLISH', 'x', 'y');
     assert.deepStrictEqual(await sub.next(), new Push(['message', 'x', 'y']));
   });
 
@@ -133,26 +130,25 @@ describe('pub/sub matches Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('a closed subscriber is forgotten', async () => {
-    const extra = [await pair.vellumServer.client(), await pair.redisServer.client()];
+    const extra = [await suite.pair.vellumServer.client(), await suite.pair.redisServer.client()];
     await Promise.all(extra.map((c) => callAll(c, 'SUBSCRIBE', 'gone')));
-    await pair.same('PUBSUB', 'NUMSUB', 'gone');
+    await suite.pair.same('PUBSUB', 'NUMSUB', 'gone');
     for (const c of extra) c.close();
     // The servers learn of the close asynchronously: poll until both agree it is gone.
     for (let i = 0; i < 100; i++) {
-      const [v, r] = await pair.both('PUBLISH', 'gone', 'x');
+      const [v, r] = await suite.pair.both('PUBLISH', 'gone', 'x');
       if (v === 0 && r === 0) break;
       await new Promise((res) => setTimeout(res, 10));
     }
-    await pair.same('PUBSUB', 'NUMSUB', 'gone');
-    await pair.same('PUBSUB', 'CHANNELS', 'gone');
+    await suite.pair.same('PUBSUB', 'NUMSUB', 'gone');
+    await suite.pair.same('PUBSUB', 'CHANNELS', 'gone');
   });
 
   test('PUBLISH and SPUBLISH propagate nothing', async () => {
-    const effects = recordEffects(pair.vellumServer.server!);
-    await pair.vellum.call('PUBLISH', 'a', 'b');
-    await pair.vellum.call('SPUBLISH', 'a', 'b');
-    await pair.vellum.call('SET', 'marker', '1');
-    assert.deepStrictEqual(effects, [{ db: 0, argv: ['SET', 'marker', '1'] }]);
+    await suite.pair.vellum.call('PUBLISH', 'a', 'b');
+    await suite.pair.vellum.call('SPUBLISH', 'a', 'b');
+    await suite.pair.vellum.call('SET', 'marker', '1');
+    assert.deepStrictEqual(suite.effects, [{ db: 0, argv: ['SET', 'marker', '1'] }]);
   });
 
   test('random subscription traffic matches Redis', async () => {
@@ -173,7 +169,7 @@ describe('pub/sub matches Redis 7.0', { skip: redisSkip }, () => {
     );
     const step = fc.oneof(subCmd.map((cmd) => ({ pub: false, cmd })), pubCmd.map((cmd) => ({ pub: true, cmd })));
     await fc.assert(fc.asyncProperty(fc.boolean(), fc.array(step, { maxLength: 30 }), async (resp3, steps) => {
-      await Promise.all([pair.both('RESET'), subs[0].call('RESET'), subs[1].call('RESET')]);
+      await Promise.all([suite.pair.both('RESET'), subs[0].call('RESET'), subs[1].call('RESET')]);
       await sameOnBoth(async (pub, sub) => {
         if (resp3) await sub.call('HELLO', '3');
         const out: unknown[] = [];

@@ -3,30 +3,22 @@
  * encodings, random sequences with fast-check, and the propagated effects.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import type { Arg } from '../helpers/resp-client.js';
 
 const UNORDERED = new Set(['smembers', 'sinter', 'sunion', 'sdiff', 'sscan']);
 
 describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => { await pair.flush(); effects.length = 0; });
+  const suite = pairSuite();
 
   async function run(cmds: Arg[][]): Promise<void> {
     for (const cmd of cmds) {
-      if (UNORDERED.has(String(cmd[0]).toLowerCase())) await pair.sameUnordered(...cmd);
-      else await pair.same(...cmd);
+      if (UNORDERED.has(String(cmd[0]).toLowerCase())) await suite.pair.sameUnordered(...cmd);
+      else await suite.pair.same(...cmd);
     }
   }
 
@@ -44,9 +36,9 @@ describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('intset limit follows set-max-intset-entries', async () => {
-    await pair.same('CONFIG', 'SET', 'set-max-intset-entries', '3');
+    await suite.pair.same('CONFIG', 'SET', 'set-max-intset-entries', '3');
     await run([['SADD', 's', '1', '2', '3'], ['OBJECT', 'ENCODING', 's'], ['SADD', 's', '4'], ['OBJECT', 'ENCODING', 's']]);
-    await pair.same('CONFIG', 'SET', 'set-max-intset-entries', '512');
+    await suite.pair.same('CONFIG', 'SET', 'set-max-intset-entries', '512');
   });
 
   test('SMOVE', async () => {
@@ -76,9 +68,9 @@ describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
 
   test('SPOP and SRANDMEMBER: shapes, counts and errors', async () => {
     for (const [k, members] of [['ints', ['1', '2', '3', '4', '5']], ['strs', ['a', 'b', 'c', 'd', 'e']]] as const) {
-      await pair.same('SADD', k, ...members);
+      await suite.pair.same('SADD', k, ...members);
       for (const count of ['1', '3', '5', '10', '-3', '-10']) {
-        const [v, r] = await pair.both('SRANDMEMBER', k, count);
+        const [v, r] = await suite.pair.both('SRANDMEMBER', k, count);
         assert.equal((v as string[]).length, (r as string[]).length, `SRANDMEMBER ${count}`);
         for (const m of v as string[]) assert.ok((members as readonly string[]).includes(m));
         if (!count.startsWith('-')) assert.equal(new Set(v as string[]).size, (v as string[]).length);
@@ -90,26 +82,26 @@ describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
       ['SPOP', 'nokey'], ['SPOP', 'nokey', '3'], ['SPOP', 'ints', '0'], ['SPOP', 'ints', '-1'], ['SPOP', 'ints', 'x'],
       ['SPOP', 'ints', '1', '2'], ['SET', 'str', 'v'], ['SPOP', 'str'], ['SRANDMEMBER', 'str'],
     ]);
-    const [v1, r1] = await pair.both('SPOP', 'ints', '2');
+    const [v1, r1] = await suite.pair.both('SPOP', 'ints', '2');
     assert.equal((v1 as string[]).length, (r1 as string[]).length);
-    await pair.same('SCARD', 'ints');
-    await pair.both('SPOP', 'ints');
-    await pair.same('SCARD', 'ints');
-    await pair.same('SPOP', 'ints', '5').catch(() => undefined);
-    await pair.same('EXISTS', 'ints');
+    await suite.pair.same('SCARD', 'ints');
+    await suite.pair.both('SPOP', 'ints');
+    await suite.pair.same('SCARD', 'ints');
+    await suite.pair.same('SPOP', 'ints', '5').catch(() => undefined);
+    await suite.pair.same('EXISTS', 'ints');
   });
 
   test('SSCAN', async () => {
-    await pair.same('SADD', 'i', '1', '2', '3');
-    await pair.sameUnordered('SSCAN', 'i', '0');
+    await suite.pair.same('SADD', 'i', '1', '2', '3');
+    await suite.pair.sameUnordered('SSCAN', 'i', '0');
     await run([['SSCAN', 'nokey', '0'], ['SSCAN', 'i', 'x'], ['SSCAN', 'i', '0', 'COUNT', '0'], ['SSCAN', 'i', '0', 'TYPE', 'set'],
       ['SSCAN', 'i', '0', 'MATCH'], ['SET', 'str', 'v'], ['SSCAN', 'str', '0']]);
     const members = Array.from({ length: 300 }, (_, i) => 'm' + i);
-    await pair.vellum.call('SADD', 'big', ...members);
+    await suite.pair.vellum.call('SADD', 'big', ...members);
     const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, items] = await pair.vellum.call('SSCAN', 'big', cursor, 'COUNT', '20', 'MATCH', 'm1*') as [string, string[]];
+      const [next, items] = await suite.pair.vellum.call('SSCAN', 'big', cursor, 'COUNT', '20', 'MATCH', 'm1*') as [string, string[]];
       for (const m of items) seen.add(m);
       cursor = next;
     } while (cursor !== '0');
@@ -117,7 +109,7 @@ describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('propagation: SPOP becomes SREM / MULTI of SREMs / DEL; others as sent', async () => {
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     await v.call('SADD', 's', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j');
     await v.call('SREM', 's', 'nope');
     const one = await v.call('SPOP', 's') as string;
@@ -127,7 +119,7 @@ describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
     await v.call('SADD', 'x', '1');
     await v.call('SMOVE', 'x', 'y', '1');
     await v.call('SINTERSTORE', 'z', 'y', 'y');
-    const argvs = effects.map((e) => e.argv);
+    const argvs = suite.effects.map((e) => e.argv);
     let i = 0;
     assert.deepEqual(argvs[i++], ['SADD', 's', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
     assert.deepEqual(argvs[i++], ['SREM', 's', one]);
@@ -160,7 +152,7 @@ describe('set commands match Redis 7.0', { skip: redisSkip }, () => {
       fc.tuple(fc.constant('OBJECT'), fc.constant('ENCODING'), key),
     );
     await fc.assert(fc.asyncProperty(fc.array(cmd, { maxLength: 30 }), async (cmds) => {
-      await pair.flush();
+      await suite.pair.flush();
       await run(cmds as Arg[][]);
     }), { numRuns: 60 });
   });

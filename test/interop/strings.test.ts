@@ -5,66 +5,49 @@
  * (fast-check), the propagated effect of each write, and APPEND staying linear.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import { type Arg, RespClient, type Reply } from '../helpers/resp-client.js';
 
 const BIN = Buffer.from([0, 1, 0xff, 0x80, 13, 10, 0x7f]).toString('latin1');
 
 describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => {
-    await pair.flush();
-    effects.length = 0;
-  });
+  const suite = pairSuite();
 
-  /** The effects propagated since the last call, as argv arrays. */
-  function taken(): string[][] {
-    const out = effects.map((e) => e.argv);
-    effects.length = 0;
-    return out;
-  }
 
   /** TTL replies differ by the servers' clocks: compare their class only. */
   async function sameTtlClass(key: string): Promise<void> {
-    const [v, r] = await pair.both('PTTL', key);
+    const [v, r] = await suite.pair.both('PTTL', key);
     assert.equal(Math.sign(v as number), Math.sign(r as number), `PTTL ${key}`);
   }
 
   test('arity errors', async () => {
-    for (const cmd of ['GET', 'GETEX', 'GETDEL', 'MGET', 'STRLEN', 'INCR', 'DECR']) await pair.same(cmd);
+    for (const cmd of ['GET', 'GETEX', 'GETDEL', 'MGET', 'STRLEN', 'INCR', 'DECR']) await suite.pair.same(cmd);
     for (const cmd of ['SET', 'GETSET', 'SETNX', 'INCRBY', 'DECRBY', 'INCRBYFLOAT', 'APPEND', 'LCS', 'MSET', 'MSETNX']) {
-      await pair.same(cmd, 'k');
+      await suite.pair.same(cmd, 'k');
     }
-    for (const cmd of ['SETEX', 'PSETEX', 'GETRANGE', 'SUBSTR', 'SETRANGE']) await pair.same(cmd, 'k', '1');
-    await pair.sequence([['GETDEL', 'a', 'b'], ['INCR', 'a', 'b'], ['MSET', 'a', '1', 'b'], ['MSETNX', 'a', '1', 'b'],
+    for (const cmd of ['SETEX', 'PSETEX', 'GETRANGE', 'SUBSTR', 'SETRANGE']) await suite.pair.same(cmd, 'k', '1');
+    await suite.pair.sequence([['GETDEL', 'a', 'b'], ['INCR', 'a', 'b'], ['MSET', 'a', '1', 'b'], ['MSETNX', 'a', '1', 'b'],
       ['SETEX', 'a', '1', 'v', 'x'], ['GETRANGE', 'a', '0', '1', '2']]);
   });
 
   test('wrong type errors', async () => {
-    await pair.same('RPUSH', 'l', 'x');
-    await pair.sequence([
+    await suite.pair.same('RPUSH', 'l', 'x');
+    await suite.pair.sequence([
       ['GET', 'l'], ['SET', 'l', 'v', 'GET'], ['GETEX', 'l'], ['GETEX', 'l', 'EX', '10'], ['GETDEL', 'l'],
       ['GETSET', 'l', 'v'], ['INCR', 'l'], ['DECR', 'l'], ['INCRBY', 'l', '2'], ['DECRBY', 'l', '2'],
       ['INCRBYFLOAT', 'l', '1.5'], ['APPEND', 'l', 'x'], ['STRLEN', 'l'], ['GETRANGE', 'l', '0', '1'],
       ['SUBSTR', 'l', '0', '1'], ['SETRANGE', 'l', '0', 'x'], ['SETRANGE', 'l', '0', ''], ['LCS', 'l', 'x'],
       ['LCS', 'x', 'l'], ['MGET', 'l', 'nokey'], ['LRANGE', 'l', '0', '-1'],
     ]);
-    assert.deepStrictEqual(taken(), [['RPUSH', 'l', 'x']]);
+    assert.deepStrictEqual(suite.taken(), [['RPUSH', 'l', 'x']]);
   });
 
   test('SET options, SETNX, SETEX, PSETEX', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 'k', 'v', 'nx', 'get'], ['SET', 'k', 'w', 'xx', 'GET'], ['SET', 'k', 'x', 'GET', 'GET'],
       ['SET', 'k', 'v', 'KEEPTTL', 'KEEPTTL'], ['SET', 'k', 'v', 'EX', '10', 'EX', '20'], ['SET', 'k', 'v', 'PX', '10', 'EX', '20'],
       ['SET', 'k', 'v', 'EXAT', '1'], ['GET', 'k'], ['SET', 'k', 'v', 'PXAT', '0'], ['SET', 'k', 'v', 'EX', '1.5'],
@@ -77,12 +60,12 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
     ]);
     await sameTtlClass('k');
     await sameTtlClass('s');
-    await pair.same('SET', 'k', 'v2');
+    await suite.pair.same('SET', 'k', 'v2');
     await sameTtlClass('k');
   });
 
   test('GETEX options', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['GETEX', 'nokey'], ['GETEX', 'nokey', 'EX', '10'], ['GETEX', 'nokey', 'EX', 'bad'], ['SET', 'k', 'v'],
       ['GETEX', 'k'], ['GETEX', 'k', 'EX', '0'], ['GETEX', 'k', 'EX', '-1'], ['GETEX', 'k', 'EX', 'x'], ['GETEX', 'k', 'PX'],
       ['GETEX', 'k', 'EX', '10', 'PX', '10'], ['GETEX', 'k', 'PERSIST', 'EX', '10'], ['GETEX', 'k', 'EX', '10', 'PERSIST'],
@@ -96,7 +79,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('GETDEL, GETSET, MGET, MSET, MSETNX', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['GETDEL', 'k'], ['SET', 'k', 'v'], ['GETDEL', 'k'], ['EXISTS', 'k'], ['GETSET', 'g', '1'], ['GETSET', 'g', '2'],
       ['SET', 'e', 'v', 'EX', '100'], ['GETSET', 'e', 'w'], ['TTL', 'e'],
       ['MSET', 'a', '1', 'b', '2', 'a', '3'], ['MGET', 'a', 'b', 'c', 'a'], ['RPUSH', 'l', 'x'], ['MGET', 'l', 'a'],
@@ -106,7 +89,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('INCR, DECR, INCRBY, DECRBY at the int64 limits', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['INCR', 'n'], ['INCR', 'n'], ['DECR', 'n'], ['DECR', 'm'], ['INCRBY', 'n', '100'], ['DECRBY', 'n', '-100'],
       ['INCRBY', 'n', 'x'], ['INCRBY', 'n', '1.5'], ['INCRBY', 'n', ' 1'], ['INCRBY', 'n', '+1'], ['INCRBY', 'n', '01'],
       ['INCRBY', 'n', '-0'], ['INCRBY', 'n', '9223372036854775808'], ['DECRBY', 'n', '-9223372036854775808'],
@@ -121,13 +104,13 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       ['SET', 's', '99999999999999999999'], ['INCR', 's'], ['SET', 's', '-0'], ['INCR', 's'], ['SET', 's', '+5'], ['INCR', 's'],
       ['SET', 'i', '12'], ['INCR', 'i'], ['OBJECT', 'ENCODING', 'i'], ['APPEND', 'i', '0'], ['INCR', 'i'],
     ]);
-    await pair.same('SET', 't', '5', 'EX', '100');
-    await pair.same('INCR', 't');
+    await suite.pair.same('SET', 't', '5', 'EX', '100');
+    await suite.pair.same('INCR', 't');
     await sameTtlClass('t');
   });
 
   test('INCRBYFLOAT: long double arithmetic and formatting', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'f', '-0.3'],
       ['INCRBYFLOAT', 'f', '1e30'], ['INCRBYFLOAT', 'f', '-1e30'], ['INCRBYFLOAT', 'f', '1e-20'], ['INCRBYFLOAT', 'f', '-2e-20'],
       ['INCRBYFLOAT', 'f', '3.0e3'], ['INCRBYFLOAT', 'f', '1.23456789012345678901234'], ['INCRBYFLOAT', 'f', '.5'],
@@ -140,8 +123,8 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       ['SET', 'h', 'x'], ['INCRBYFLOAT', 'h', '1'], ['SET', 'h', '10.50'], ['INCRBYFLOAT', 'h', '0'], ['GET', 'h'],
       ['INCRBYFLOAT', 'h', '-10.5'], ['INCRBYFLOAT', 'h', '-1e-30'],
     ]);
-    await pair.same('SET', 't', '1', 'EX', '100');
-    await pair.same('INCRBYFLOAT', 't', '1.5');
+    await suite.pair.same('SET', 't', '1', 'EX', '100');
+    await suite.pair.same('INCRBYFLOAT', 't', '1.5');
     await sameTtlClass('t');
   });
 
@@ -153,13 +136,13 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       fc.constantFrom('0.1', '-0.1', '0.7', '1.1', '3.3', '1e-17', '123456789.987654321'),
     );
     await fc.assert(fc.asyncProperty(fc.array(operand, { minLength: 1, maxLength: 12 }), async (ops) => {
-      await pair.both('DEL', 'f');
-      for (const op of ops) await pair.same('INCRBYFLOAT', 'f', op);
+      await suite.pair.both('DEL', 'f');
+      for (const op of ops) await suite.pair.same('INCRBYFLOAT', 'f', op);
     }), { numRuns: 60 });
   });
 
   test('APPEND, STRLEN, GETRANGE, SUBSTR', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['APPEND', 'a', 'hello'], ['APPEND', 'a', ' world'], ['APPEND', 'a', ''], ['STRLEN', 'a'], ['STRLEN', 'none'],
       ['APPEND', 'e', ''], ['EXISTS', 'e'], ['STRLEN', 'e'], ['APPEND', 'b', BIN], ['APPEND', 'b', BIN], ['GET', 'b'],
       ['GETRANGE', 'a', '0', '4'], ['GETRANGE', 'a', '-5', '-1'], ['GETRANGE', 'a', '-1', '-5'], ['GETRANGE', 'a', '5', '2'],
@@ -171,13 +154,13 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       ['SUBSTR', 'a', '-3', '-2'], ['SET', 'i', '12345'], ['GETRANGE', 'i', '1', '-2'], ['APPEND', 'i', '6'], ['GET', 'i'],
       ['STRLEN', 'i'], ['SET', 'x', '-1'], ['STRLEN', 'x'],
     ]);
-    await pair.same('SET', 't', 'v', 'EX', '100');
-    await pair.same('APPEND', 't', 'w');
+    await suite.pair.same('SET', 't', 'v', 'EX', '100');
+    await suite.pair.same('APPEND', 't', 'w');
     await sameTtlClass('t');
   });
 
   test('SETRANGE: padding, overwrite, limits', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SETRANGE', 'r', '0', 'hello'], ['SETRANGE', 'r', '10', 'x'], ['GET', 'r'], ['SETRANGE', 'r', '1', 'EL'],
       ['SETRANGE', 'r', '3', 'LOWORLD!'], ['GET', 'r'], ['SETRANGE', 'r', '0', ''], ['SETRANGE', 'r', '100', ''],
       ['STRLEN', 'r'], ['SETRANGE', 'n', '5', ''], ['EXISTS', 'n'], ['SETRANGE', 'n', '3', BIN], ['GET', 'n'],
@@ -187,27 +170,27 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       ['SET', 'i', '1234'], ['SETRANGE', 'i', '1', '9'], ['GET', 'i'], ['INCR', 'i'],
       ['SETRANGE', 'r', '2', 'tail-past-the-end'], ['GET', 'r'],
     ]);
-    await pair.same('SET', 't', 'v', 'EX', '100');
-    await pair.same('SETRANGE', 't', '3', 'w');
+    await suite.pair.same('SET', 't', 'v', 'EX', '100');
+    await suite.pair.same('SETRANGE', 't', '3', 'w');
     await sameTtlClass('t');
   });
 
   test('the 512 MB limit applies to APPEND and SETRANGE', async () => {
     const limit = ['CONFIG', 'SET', 'proto-max-bulk-len', String(1024 * 1024)];
     try {
-      await pair.same(...limit);
+      await suite.pair.same(...limit);
       const big = 'x'.repeat(600 * 1024);
-      await pair.sequence([
+      await suite.pair.sequence([
         ['SET', 'a', big], ['APPEND', 'a', big], ['STRLEN', 'a'], ['SETRANGE', 'a', String(1024 * 1024 - 1), 'x'],
         ['SETRANGE', 'a', String(1024 * 1024 - 1), 'xy'], ['STRLEN', 'a'],
       ]);
     } finally {
-      await pair.same('CONFIG', 'SET', 'proto-max-bulk-len', String(512 * 1024 * 1024));
+      await suite.pair.same('CONFIG', 'SET', 'proto-max-bulk-len', String(512 * 1024 * 1024));
     }
   });
 
   test('LCS with every option', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['MSET', 'a', 'ohmytext', 'b', 'mynewtext', 'e', ''], ['LCS', 'a', 'b'], ['LCS', 'a', 'b', 'LEN'], ['LCS', 'a', 'b', 'IDX'],
       ['LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN'], ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '4'],
       ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN'], ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '-3'],
@@ -221,25 +204,25 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
 
   test('LCS IDX is a map in RESP3', async () => {
     // HELLO itself differs (client ids): only the replies after it are compared.
-    await pair.both('HELLO', '3');
+    await suite.pair.both('HELLO', '3');
     try {
-      await pair.same('MSET', 'a', 'ohmytext', 'b', 'mynewtext');
-      await pair.same('LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN');
-      await pair.same('GET', 'nokey');
+      await suite.pair.same('MSET', 'a', 'ohmytext', 'b', 'mynewtext');
+      await suite.pair.same('LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN');
+      await suite.pair.same('GET', 'nokey');
     } finally {
-      await pair.both('HELLO', '2');
+      await suite.pair.both('HELLO', '2');
     }
   });
 
   test('keyspace events', async () => {
     const subs: RespClient[] = [];
     try {
-      for (const server of [pair.vellumServer, pair.redisServer]) {
+      for (const server of [suite.pair.vellumServer, suite.pair.redisServer]) {
         const sub = await server.client();
         subs.push(sub);
         await sub.call('PSUBSCRIBE', '__key*__:*');
       }
-      await pair.same('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      await suite.pair.same('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
       const commands: Arg[][] = [
         ['SET', 'k', 'v'], ['SET', 'k', 'v', 'EX', '100'], ['SET', 'k', 'v', 'NX'], ['SETNX', 'n', '1'], ['SETEX', 's', '10', 'v'],
         ['PSETEX', 'p', '1000', 'v'], ['GETEX', 'k', 'PX', '5000'], ['GETEX', 'k', 'PERSIST'], ['GETEX', 'k', 'PERSIST'],
@@ -248,7 +231,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
         ['DECRBY', 'n', '5'], ['INCRBYFLOAT', 'n', '1.5'], ['INCR', 'a', 'x'], ['APPEND', 'a', 'x'], ['SETRANGE', 'a', '0', 'y'],
         ['SETRANGE', 'a', '0', ''], ['INCR', 'a'], ['PING'],
       ];
-      for (const cmd of commands) await pair.same(...cmd);
+      for (const cmd of commands) await suite.pair.same(...cmd);
       const got: Reply[][] = [[], []];
       for (let i = 0; i < 2; i++) {
         for (;;) {
@@ -261,7 +244,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       assert.deepStrictEqual(got[0], got[1]);
       assert.ok(got[0]!.length > 40, `saw ${got[0]!.length} events`);
     } finally {
-      await pair.same('CONFIG', 'SET', 'notify-keyspace-events', '');
+      await suite.pair.same('CONFIG', 'SET', 'notify-keyspace-events', '');
       for (const sub of subs) sub.close();
     }
   });
@@ -272,31 +255,31 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       assert.deepStrictEqual(effect.slice(0, 4), ['SET', key, value, 'PXAT']);
       assert.ok(Number(effect[4]) > Date.now(), effect.join(' '));
     };
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     await v.call('SET', 'k', 'v');
     await v.call('set', 'k', 'w', 'KEEPTTL');
     await v.call('SET', 'k', 'x', 'GET', 'xx', 'get');
     await v.call('SET', 'k', 'y', 'NX');
-    assert.deepStrictEqual(taken(), [['SET', 'k', 'v'], ['set', 'k', 'w', 'KEEPTTL'], ['SET', 'k', 'x', 'xx']]);
+    assert.deepStrictEqual(suite.taken(), [['SET', 'k', 'v'], ['set', 'k', 'w', 'KEEPTTL'], ['SET', 'k', 'x', 'xx']]);
     await v.call('SET', 'k', 'v', 'EX', '100', 'GET');
-    pxat(taken()[0], 'k', 'v');
+    pxat(suite.taken()[0], 'k', 'v');
     await v.call('SET', 'k', 'v', 'PXAT', '99999999999999');
-    assert.deepStrictEqual(taken(), [['SET', 'k', 'v', 'PXAT', '99999999999999']]);
+    assert.deepStrictEqual(suite.taken(), [['SET', 'k', 'v', 'PXAT', '99999999999999']]);
     await v.call('SET', 'k', 'v', 'EXAT', '99999999999');
-    assert.deepStrictEqual(taken(), [['SET', 'k', 'v', 'PXAT', '99999999999000']]);
+    assert.deepStrictEqual(suite.taken(), [['SET', 'k', 'v', 'PXAT', '99999999999000']]);
     await v.call('SETEX', 's', '100', 'v');
-    pxat(taken()[0], 's', 'v');
+    pxat(suite.taken()[0], 's', 'v');
     await v.call('PSETEX', 'p', '100000', 'v');
-    pxat(taken()[0], 'p', 'v');
+    pxat(suite.taken()[0], 'p', 'v');
     await v.call('SETNX', 'n', '1');
     await v.call('SETNX', 'n', '2');
-    assert.deepStrictEqual(taken(), [['SETNX', 'n', '1']]);
+    assert.deepStrictEqual(suite.taken(), [['SETNX', 'n', '1']]);
 
     await v.call('GETEX', 'k');
     await v.call('GETEX', 'nokey', 'EX', '10');
-    assert.deepStrictEqual(taken(), []);
+    assert.deepStrictEqual(suite.taken(), []);
     await v.call('GETEX', 'k', 'EX', '100');
-    const [ex] = taken();
+    const [ex] = suite.taken();
     assert.deepStrictEqual(ex!.slice(0, 2), ['PEXPIREAT', 'k']);
     assert.ok(Number(ex![2]) > Date.now());
     await v.call('GETEX', 'k', 'PXAT', '99999999999999');
@@ -305,7 +288,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
     await v.call('GETEX', 'k', 'EXAT', '1');
     await v.call('GETDEL', 's');
     await v.call('GETDEL', 's');
-    assert.deepStrictEqual(taken(), [['PEXPIREAT', 'k', '99999999999999'], ['PERSIST', 'k'], ['DEL', 'k'], ['DEL', 's']]);
+    assert.deepStrictEqual(suite.taken(), [['PEXPIREAT', 'k', '99999999999999'], ['PERSIST', 'k'], ['DEL', 'k'], ['DEL', 's']]);
 
     await v.call('GETSET', 'g', '1');
     await v.call('MSET', 'a', '1', 'b', '2');
@@ -324,7 +307,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
     await v.call('SETRANGE', 'nob', '1', '');
     await v.call('LCS', 'a', 'b');
     await v.call('MGET', 'a', 'b');
-    assert.deepStrictEqual(taken(), [
+    assert.deepStrictEqual(suite.taken(), [
       ['SET', 'g', '1'], ['MSET', 'a', '1', 'b', '2'], ['MSETNX', 'c', '1', 'd', '2'], ['INCR', 'a'], ['DECR', 'a'],
       ['INCRBY', 'a', '10'], ['DECRBY', 'a', '3'], ['SET', 'a', '8.1', 'KEEPTTL'], ['APPEND', 'b', 'xyz'],
       ['SETRANGE', 'b', '1', 'Q'],
@@ -334,7 +317,7 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
     try {
       await v.call('GETDEL', 'a');
       await v.call('GETEX', 'b', 'PXAT', '1');
-      assert.deepStrictEqual(taken().filter((e) => e[0] !== 'CONFIG'), [['UNLINK', 'a'], ['UNLINK', 'b']]);
+      assert.deepStrictEqual(suite.taken().filter((e) => e[0] !== 'CONFIG'), [['UNLINK', 'a'], ['UNLINK', 'b']]);
     } finally {
       await v.call('CONFIG', 'SET', 'lazyfree-lazy-user-del', 'no');
       await v.call('CONFIG', 'SET', 'lazyfree-lazy-expire', 'no');
@@ -372,15 +355,15 @@ describe('string commands match Redis 7.0', { skip: redisSkip }, () => {
       key.map((k) => ['RPUSH', k, 'x']),
     );
     await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (cmds) => {
-      await pair.flush();
-      for (const cmd of cmds) await pair.same(...cmd);
+      await suite.pair.flush();
+      for (const cmd of cmds) await suite.pair.same(...cmd);
     }), { numRuns: 80 });
   });
 
   test('APPEND of many chunks is linear, not quadratic', async () => {
     // 20,000 appends of 1 KiB: copying the whole value on each call would move ~200 GB.
     const chunk = (i: number): string => String(i % 10).repeat(1024);
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     for (let batch = 0; batch < 20; batch++) {
       const cmds: Arg[][] = [];
       for (let i = batch * 1000; i < (batch + 1) * 1000; i++) cmds.push(['APPEND', 'big', chunk(i)]);

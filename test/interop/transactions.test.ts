@@ -5,12 +5,11 @@
  * of random transactions compared reply by reply.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite, type Pair } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects } from '../helpers/propagation.js';
 import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
 
 type Script = (a: RespClient, b: RespClient) => Promise<Reply[]>;
@@ -30,20 +29,18 @@ async function run(c: RespClient, commands: Arg[][]): Promise<Reply[]> {
 }
 
 describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
+  const suite = pairSuite({}, [], { flushEach: false });
   let others: [RespClient, RespClient];
   before(async () => {
-    pair = await startPair();
-    others = [await pair.vellumServer.client(), await pair.redisServer.client()];
+    others = [await suite.pair.vellumServer.client(), await suite.pair.redisServer.client()];
   });
-  after(async () => { await pair.stop(); });
   beforeEach(async () => {
-    await Promise.all([pair.both('RESET'), others[0].call('RESET'), others[1].call('RESET')]);
-    await pair.flush();
+    await Promise.all([suite.pair.both('RESET'), others[0].call('RESET'), others[1].call('RESET')]);
+    await suite.pair.flush();
   });
 
   test('MULTI / EXEC / DISCARD basics and misuse errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['EXEC'], ['DISCARD'], ['MULTI'], ['MULTI'], ['SET', 'a', '1'], ['GET', 'a'], ['EXEC'],
       ['MULTI'], ['EXEC'], ['MULTI'], ['SET', 'a', '2'], ['DISCARD'], ['GET', 'a'], ['EXEC'],
       ['MULTI'], ['WATCH', 'a'], ['SET', 'a', '3'], ['EXEC'], ['GET', 'a'],
@@ -53,7 +50,7 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('a command refused while queuing aborts EXEC with EXECABORT', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['MULTI'], ['SET', 'a', '1'], ['NOSUCH', 'x'], ['SET', 'b', '2'], ['EXEC'], ['EXISTS', 'a', 'b'], ['EXEC'],
       ['MULTI'], ['GET'], ['EXEC'],
       ['MULTI'], ['SET', 'a', '1'], ['EXEC', 'extra'], ['EXEC'], ['EXISTS', 'a'],
@@ -61,7 +58,7 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('errors inside EXEC are reported per command and the rest still runs', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['SET', 's', 'str'], ['MULTI'], ['LPUSH', 's', 'x'], ['SET', 'k', 'v', 'NX', 'XX'], ['SET', 'k', 'v'],
       ['LPUSH', 'l', 'a', 'b'], ['GET', 'l'], ['LLEN', 'l'], ['EXEC'], ['GET', 'k'],
     ]);
@@ -74,12 +71,12 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
       ['MULTI'], ['SELECT', '3'], ['SET', 'c', 'in3'], ['EXEC'], ['GET', 'c'], ['SELECT', '0'], ['GET', 'c'],
       ['MULTI'], ['MULTI'], ['DISCARD'], ['EXEC'],
     ];
-    const [v, r] = await Promise.all([pair.vellum.pipeline(block), pair.redis.pipeline(block)]);
+    const [v, r] = await Promise.all([suite.pair.vellum.pipeline(block), suite.pair.redis.pipeline(block)]);
     assert.deepStrictEqual(v, r);
   });
 
   test('WATCH: another client touching the key fails EXEC with a null array', async () => {
-    await sameOnBoth(pair, others, async (a, b) => [
+    await sameOnBoth(suite.pair, others, async (a, b) => [
       ...await run(a, [['SET', 'k', '1'], ['WATCH', 'k']]),
       await b.call('SET', 'k', '2'),
       ...await run(a, [['MULTI'], ['SET', 'k', 'mine'], ['EXEC'], ['GET', 'k']]),
@@ -112,7 +109,7 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('WATCH: FLUSHALL, FLUSHDB and SWAPDB touch watched keys only where a key exists', async () => {
-    await sameOnBoth(pair, others, async (a, b) => [
+    await sameOnBoth(suite.pair, others, async (a, b) => [
       ...await run(a, [['SET', 'k', '1'], ['WATCH', 'k']]),
       await b.call('FLUSHALL'),
       ...await run(a, [['MULTI'], ['GET', 'k'], ['EXEC']]),
@@ -133,24 +130,24 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('WATCH: a watched key that expires fails EXEC (Redis 7.0)', async () => {
-    await sameOnBoth(pair, others, async (a) => {
+    await sameOnBoth(suite.pair, others, async (a) => {
       const first = await run(a, [['SET', 'e', 'v', 'PX', '60'], ['WATCH', 'e']]);
       await new Promise((r) => setTimeout(r, 120));
       return [...first, ...await run(a, [['MULTI'], ['SET', 'other', '1'], ['EXEC'], ['EXISTS', 'other']])];
     });
     // A key that expires after EXEC is no concern of the transaction.
-    await sameOnBoth(pair, others, async (a) =>
+    await sameOnBoth(suite.pair, others, async (a) =>
       run(a, [['SET', 'e', 'v', 'PX', '5000'], ['WATCH', 'e'], ['MULTI'], ['GET', 'e'], ['EXEC']]));
   });
 
   test('blocking commands inside MULTI answer at once, as on timeout', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['MULTI'], ['BLPOP', 'nolist', '0'], ['LPUSH', 'l', 'x'], ['BRPOP', 'l', '0'], ['BLPOP', 'l', '0'], ['EXEC'],
     ]);
   });
 
   test('MONITOR and SUBSCRIBE inside MULTI; EXEC refused in the RESP2 subscribed context', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['MULTI'], ['MONITOR'], ['SET', 'a', '1'], ['EXEC'], ['GET', 'a'],
       ['MULTI'], ['SSUBSCRIBE', 'sc'], ['EXEC'],
       ['MULTI'], ['SUBSCRIBE', 'ch'], ['PING'], ['EXEC'],
@@ -162,7 +159,7 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('NO_MULTI-free commands like SELECT, PING, ECHO queue and run', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['MULTI'], ['PING'], ['ECHO', 'hi'], ['SELECT', '2'], ['SET', 'x', '1'], ['SELECT', '99'], ['GET', 'x'], ['EXEC'],
       ['GET', 'x'], ['SELECT', '0'],
     ]);
@@ -186,9 +183,9 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
     // Each step goes to the transaction client or, for plain writes, to the other one.
     const step = fc.tuple(fc.boolean(), cmd).map(([other, c]) => ({ other: other && !/^(MULTI|EXEC|DISCARD|WATCH|UNWATCH)$/.test(c[0]!), cmd: c as string[] }));
     await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
-      await Promise.all([pair.both('RESET'), others[0].call('RESET'), others[1].call('RESET')]);
-      await pair.flush();
-      await sameOnBoth(pair, others, async (a, b) => {
+      await Promise.all([suite.pair.both('RESET'), others[0].call('RESET'), others[1].call('RESET')]);
+      await suite.pair.flush();
+      await sameOnBoth(suite.pair, others, async (a, b) => {
         const out: Reply[] = [];
         for (const s of steps) out.push(await (s.other ? b : a).call(...s.cmd));
         return out;
@@ -198,17 +195,13 @@ describe('transactions match Redis 7.0', { skip: redisSkip }, () => {
 });
 
 describe('transaction propagation', { skip: redisSkip }, () => {
-  let pair: Pair;
-  before(async () => { pair = await startPair(); });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => { await pair.vellum.call('RESET'); await pair.flush(); });
+  const suite = pairSuite({}, [], { flushEach: false });
+  beforeEach(async () => { await suite.pair.vellum.call('RESET'); await suite.pair.flush(); });
 
   async function effectsOf(commands: Arg[][]): Promise<string[][]> {
-    const effects = recordEffects(pair.vellumServer.server!);
-    for (const cmd of commands) await pair.vellum.call(...cmd);
-    const sinks = pair.vellumServer.server!.propagator.sinks;
-    sinks.splice(sinks.length - 1, 1);
-    return effects.map((e) => [String(e.db), ...e.argv]);
+    suite.effects.length = 0;
+    for (const cmd of commands) await suite.pair.vellum.call(...cmd);
+    return suite.effects.map((e) => [String(e.db), ...e.argv]);
   }
 
   test('two or more writes are wrapped in MULTI/EXEC; EXEC itself is not propagated', async () => {
@@ -223,15 +216,14 @@ describe('transaction propagation', { skip: redisSkip }, () => {
   });
 
   test('failed, aborted and discarded transactions propagate nothing', async () => {
-    const other = await pair.vellumServer.client();
-    const effects = recordEffects(pair.vellumServer.server!);
-    await run(pair.vellum, [['WATCH', 'w']]);
+    const other = await suite.pair.vellumServer.client();
+    await run(suite.pair.vellum, [['WATCH', 'w']]);
     await other.call('SET', 'w', '1');
-    effects.length = 0;
-    await run(pair.vellum, [['MULTI'], ['SET', 'a', '1'], ['SET', 'b', '1'], ['EXEC']]);
-    await run(pair.vellum, [['MULTI'], ['SET', 'a', '1'], ['NOPE'], ['EXEC']]);
-    await run(pair.vellum, [['MULTI'], ['SET', 'a', '1'], ['DISCARD']]);
-    assert.deepStrictEqual(effects, []);
+    suite.effects.length = 0;
+    await run(suite.pair.vellum, [['MULTI'], ['SET', 'a', '1'], ['SET', 'b', '1'], ['EXEC']]);
+    await run(suite.pair.vellum, [['MULTI'], ['SET', 'a', '1'], ['NOPE'], ['EXEC']]);
+    await run(suite.pair.vellum, [['MULTI'], ['SET', 'a', '1'], ['DISCARD']]);
+    assert.deepStrictEqual(suite.effects, []);
     other.close();
   });
 

@@ -4,11 +4,10 @@
  * non-blocking effect that is propagated.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip, type RunningServer } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
 
 /**
@@ -28,14 +27,7 @@ async function waitBlocked(server: RunningServer, admin: RespClient, n: number):
 }
 
 describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => { await pair.flush(); effects.length = 0; });
+  const suite = pairSuite();
 
   /** Run the same scenario on one server; returns the replies of the blocked clients in order. */
   async function scenario(server: RunningServer, admin: RespClient, blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
@@ -52,8 +44,8 @@ describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => 
   }
 
   async function same(blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
-    const v = await scenario(pair.vellumServer, pair.vellum, blocked, then);
-    const r = await scenario(pair.redisServer, pair.redis, blocked, then);
+    const v = await scenario(suite.pair.vellumServer, suite.pair.vellum, blocked, then);
+    const r = await scenario(suite.pair.redisServer, suite.pair.redis, blocked, then);
     assert.deepStrictEqual(v, r);
     return v;
   }
@@ -64,7 +56,7 @@ describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => 
       [['ZADD', 'b', '1', 'x', '2', 'y', '3', 'z']],
     );
     assert.deepEqual(replies, [['b', 'x', '1'], ['b', 'z', '3'], ['b', 'y', '2']]);
-    await pair.same('EXISTS', 'b');
+    await suite.pair.same('EXISTS', 'b');
   });
 
   test('BZMPOP with COUNT is served with up to COUNT elements', async () => {
@@ -77,7 +69,7 @@ describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => 
   });
 
   test('timeouts, immediate pops, errors and MULTI', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['BZPOPMIN', 'none', '0.01'], ['BZMPOP', '0.01', '1', 'none', 'MIN'],
       ['ZADD', 'z', '1', 'a', '2', 'b'], ['BZPOPMAX', 'none', 'z', '0'], ['BZMPOP', '0', '2', 'none', 'z', 'MIN', 'COUNT', '9'],
       ['BZPOPMIN', 'z', '-1'], ['BZPOPMIN', 'z', 'x'], ['BZMPOP', 'x', '1', 'z', 'MIN'], ['BZMPOP', '0', '0', 'z', 'MIN'],
@@ -87,7 +79,7 @@ describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => 
   });
 
   test('propagation: the served pop goes out as ZPOPMIN/ZPOPMAX', async () => {
-    await scenario(pair.vellumServer, pair.vellum, [['BZPOPMIN', 'k', '0'], ['BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '3']], [['ZADD', 'k', '1', 'a', '2', 'b']]);
-    assert.deepEqual(effects.map((e) => e.argv), [['ZADD', 'k', '1', 'a', '2', 'b'], ['ZPOPMIN', 'k'], ['ZPOPMAX', 'k', '1']]);
+    await scenario(suite.pair.vellumServer, suite.pair.vellum, [['BZPOPMIN', 'k', '0'], ['BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '3']], [['ZADD', 'k', '1', 'a', '2', 'b']]);
+    assert.deepEqual(suite.effects.map((e) => e.argv), [['ZADD', 'k', '1', 'a', '2', 'b'], ['ZPOPMIN', 'k'], ['ZPOPMAX', 'k', '1']]);
   });
 });

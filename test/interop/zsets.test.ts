@@ -3,26 +3,18 @@
  * encodings, random sequences with fast-check, and the propagated effects.
  */
 
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startPair, type Pair } from '../helpers/differential.js';
+import { pairSuite } from '../helpers/differential.js';
 import { redisSkip } from '../helpers/servers.js';
-import { recordEffects, type Effect } from '../helpers/propagation.js';
 import type { Arg } from '../helpers/resp-client.js';
 
 describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
-  let pair: Pair;
-  let effects: Effect[];
-  before(async () => {
-    pair = await startPair();
-    effects = recordEffects(pair.vellumServer.server!);
-  });
-  after(async () => { await pair.stop(); });
-  beforeEach(async () => { await pair.flush(); effects.length = 0; });
+  const suite = pairSuite();
 
   test('ZADD options, replies and errors', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZADD', 'z', 'NX', '5', 'a', '3', 'c'], ['ZADD', 'z', 'XX', 'CH', '5', 'a', '9', 'd'],
       ['ZADD', 'z', 'GT', 'CH', '1', 'a', '10', 'b'], ['ZADD', 'z', 'LT', 'CH', '1', 'a', '20', 'b'],
       ['ZADD', 'z', 'INCR', '2.5', 'a'], ['ZADD', 'z', 'INCR', 'NX', '1', 'a'], ['ZADD', 'z', 'XX', 'INCR', '1', 'nope'],
@@ -42,24 +34,24 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('encodings follow the listpack limits', async () => {
-    await pair.same('CONFIG', 'SET', 'zset-max-listpack-entries', '3');
-    await pair.same('CONFIG', 'SET', 'zset-max-listpack-value', '5');
-    await pair.sequence([
+    await suite.pair.same('CONFIG', 'SET', 'zset-max-listpack-entries', '3');
+    await suite.pair.same('CONFIG', 'SET', 'zset-max-listpack-value', '5');
+    await suite.pair.sequence([
       ['ZADD', 'a', '1', 'x', '2', 'y', '3', 'z'], ['OBJECT', 'ENCODING', 'a'], ['ZADD', 'a', '4', 'w'], ['OBJECT', 'ENCODING', 'a'],
       ['ZADD', 'b', '1', 'longmember'], ['OBJECT', 'ENCODING', 'b'], ['ZADD', 'c', '1', 'x'], ['ZADD', 'c', '1', 'toolong'],
       ['OBJECT', 'ENCODING', 'c'], ['ZUNIONSTORE', 'd', '1', 'c'], ['OBJECT', 'ENCODING', 'd'], ['ZREM', 'c', 'toolong'],
       ['ZUNIONSTORE', 'd', '1', 'c'], ['OBJECT', 'ENCODING', 'd'], ['ZRANGESTORE', 'e', 'a', '0', '1'], ['OBJECT', 'ENCODING', 'e'],
       ['ZRANGESTORE', 'e', 'a', '0', '-1'], ['OBJECT', 'ENCODING', 'e'],
     ]);
-    await pair.same('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
-    await pair.same('CONFIG', 'SET', 'zset-max-listpack-value', '64');
+    await suite.pair.same('CONFIG', 'SET', 'zset-max-listpack-entries', '128');
+    await suite.pair.same('CONFIG', 'SET', 'zset-max-listpack-value', '64');
   });
 
   for (const resp of ['2', '3']) {
     test(`ranges by rank, score and lex (RESP${resp})`, async () => {
-      await pair.same('HELLO', resp).catch(() => undefined);
-      await pair.same('ZADD', 'z', '-inf', 'n', '1', 'a', '1', 'b', '2.5', 'c', '3', 'd', '3', 'e', 'inf', 'p');
-      await pair.same('ZADD', 'l', '0', 'a', '0', 'b', '0', 'c', '0', 'd', '0', 'e');
+      await suite.pair.same('HELLO', resp).catch(() => undefined);
+      await suite.pair.same('ZADD', 'z', '-inf', 'n', '1', 'a', '1', 'b', '2.5', 'c', '3', 'd', '3', 'e', 'inf', 'p');
+      await suite.pair.same('ZADD', 'l', '0', 'a', '0', 'b', '0', 'c', '0', 'd', '0', 'e');
       const ranges: Arg[][] = [];
       for (const [a, b] of [['0', '-1'], ['1', '3'], ['-3', '-1'], ['5', '2'], ['-100', '100'], ['10', '20'], ['x', '1']]) {
         ranges.push(['ZRANGE', 'z', a, b], ['ZRANGE', 'z', a, b, 'WITHSCORES'], ['ZREVRANGE', 'z', a, b, 'WITHSCORES'], ['ZRANGE', 'z', a, b, 'REV']);
@@ -81,13 +73,13 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
         ['ZRANGE', 'z', 'REV', '0', '1'], ['ZRANGE', 'z', '0', '1', 'BYSCORE', 'BYLEX'],
         ['SET', 'str', 'v'], ['ZRANGE', 'str', '0', '1'], ['ZCOUNT', 'str', '0', '1'], ['ZLEXCOUNT', 'str', '-', '+'],
       );
-      await pair.sequence(ranges);
-      await pair.same('HELLO', '2').catch(() => undefined);
+      await suite.pair.sequence(ranges);
+      await suite.pair.same('HELLO', '2').catch(() => undefined);
     });
   }
 
   test('ZRANGESTORE and ZREMRANGEBY*', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'],
       ['ZRANGESTORE', 'd1', 'z', '1', '3'], ['ZRANGE', 'd1', '0', '-1', 'WITHSCORES'],
       ['ZRANGESTORE', 'd1', 'z', '(1', '4', 'BYSCORE', 'LIMIT', '1', '1'], ['ZRANGE', 'd1', '0', '-1', 'WITHSCORES'],
@@ -101,8 +93,8 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
 
   for (const resp of ['2', '3']) {
     test(`pops and ZRANDMEMBER shapes (RESP${resp})`, async () => {
-      await pair.same('HELLO', resp).catch(() => undefined);
-      await pair.sequence([
+      await suite.pair.same('HELLO', resp).catch(() => undefined);
+      await suite.pair.sequence([
         ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z', '1'], ['ZPOPMIN', 'z', '0'],
         ['ZPOPMIN', 'z', '-1'], ['ZPOPMIN', 'z', 'x'], ['ZPOPMIN', 'z', '1', '2'], ['ZPOPMIN', 'nokey'], ['ZPOPMIN', 'nokey', '2'],
         ['ZPOPMAX', 'z', '10'], ['EXISTS', 'z'],
@@ -114,18 +106,18 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
         ['ZRANDMEMBER', 'r', '1', 'FOO'], ['ZRANDMEMBER', 'r', '1', 'WITHSCORES', 'x'], ['ZRANDMEMBER', 'r', '-9223372036854775807', 'WITHSCORES'],
         ['ZRANDMEMBER', 'str'],
       ]);
-      await pair.sameUnordered('ZRANDMEMBER', 'r', '3', 'WITHSCORES');
-      await pair.sameUnordered('ZRANDMEMBER', 'r', '10');
+      await suite.pair.sameUnordered('ZRANDMEMBER', 'r', '3', 'WITHSCORES');
+      await suite.pair.sameUnordered('ZRANDMEMBER', 'r', '10');
       for (const count of ['1', '2', '-5']) {
-        const [v, r] = await pair.both('ZRANDMEMBER', 'r', count, 'WITHSCORES');
+        const [v, r] = await suite.pair.both('ZRANDMEMBER', 'r', count, 'WITHSCORES');
         assert.equal((v as unknown[]).length, (r as unknown[]).length, `ZRANDMEMBER ${count}`);
       }
-      await pair.same('HELLO', '2').catch(() => undefined);
+      await suite.pair.same('HELLO', '2').catch(() => undefined);
     });
   }
 
   test('ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['ZADD', 'a', '1', 'x', '2', 'y', '3', 'z'], ['ZADD', 'b', '10', 'y', '20', 'z', '30', 'w'], ['SADD', 's', 'x', 'w'],
       ['ZADD', 'i', 'inf', 'x'], ['ZADD', 'j', '-inf', 'x'],
       ['ZUNION', '2', 'a', 'b', 'WITHSCORES'], ['ZUNION', '3', 'a', 'b', 's', 'WEIGHTS', '1', '2', '3', 'WITHSCORES'],
@@ -145,11 +137,11 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('ZSCAN', async () => {
-    await pair.sequence([
+    await suite.pair.sequence([
       ['ZADD', 'z', '1', 'a', '2.5', 'b', 'inf', 'c'], ['ZSCAN', 'z', '0'], ['ZSCAN', 'z', '0', 'MATCH', 'b*'], ['ZSCAN', 'nokey', '0'],
       ['ZSCAN', 'z', 'x'], ['ZSCAN', 'z', '0', 'COUNT', '0'], ['SET', 'str', 'v'], ['ZSCAN', 'str', '0'],
     ]);
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     const n = 300;
     await v.call('ZADD', 'big', ...Array.from({ length: n }, (_, i) => [String(i / 2), 'm' + i]).flat());
     const seen = new Map<string, string>();
@@ -164,7 +156,7 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
   });
 
   test('propagation: pops become ZPOPMIN/ZPOPMAX with the count taken; others as sent', async () => {
-    const v = pair.vellum;
+    const v = suite.pair.vellum;
     await v.call('ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd');
     await v.call('ZADD', 'z', 'NX', '9', 'a');
     await v.call('ZINCRBY', 'z', '1', 'a');
@@ -179,7 +171,7 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
     await v.call('ZUNIONSTORE', 'u', '1', 'x');
     await v.call('ZRANGESTORE', 'r', 'x', '0', '-1');
     await v.call('ZREMRANGEBYRANK', 'x', '0', '-1');
-    assert.deepEqual(effects.map((e) => e.argv), [
+    assert.deepEqual(suite.effects.map((e) => e.argv), [
       ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
       ['ZINCRBY', 'z', '1', 'a'],
       ['ZPOPMAX', 'z', '4'],
@@ -234,8 +226,8 @@ describe('sorted-set commands match Redis 7.0', { skip: redisSkip }, () => {
       fc.tuple(fc.constant('ZREMRANGEBYLEX'), fc.constant('lx'), lex, lex),
     );
     await fc.assert(fc.asyncProperty(fc.array(fc.oneof(cmd, lexCmd), { maxLength: 30 }), async (cmds) => {
-      await pair.flush();
-      await pair.sequence(cmds as Arg[][]);
+      await suite.pair.flush();
+      await suite.pair.sequence(cmds as Arg[][]);
     }), { numRuns: 80 });
   });
 });
