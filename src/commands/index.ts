@@ -5,6 +5,8 @@
 
 import type { CommandSpec } from './spec.js';
 import { specs as admin } from './admin.js';
+import { specs as aof } from './aof.js';
+import { specs as bgsave } from './bgsave.js';
 import { specs as bitops } from './bitops.js';
 import { specs as connection } from './connection.js';
 import { specs as expire } from './expire.js';
@@ -22,5 +24,5 @@ import { specs as zsets } from './zsets.js';
 
 export const allCommands: readonly CommandSpec[] = [
   ...connection, ...admin, ...transactions, ...pubsub, ...monitor, ...keys, ...expire, ...strings, ...bitops,
-  ...lists, ...hashes, ...sort, ...sets, ...zsets, ...persistence,
+  ...lists, ...hashes, ...sort, ...sets, ...zsets, ...persistence, ...bgsave, ...aof,
 ];

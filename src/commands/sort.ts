@@ -27,8 +27,16 @@ import { type CommandSpec, DENYOOM, READONLY, WRITE } from './spec.js';
 
 export const specs: readonly CommandSpec[] = [
   { name: 'sort', arity: -2, flags: WRITE | DENYOOM, keys: [1, 1, 1], acl: ['set', 'sortedset', 'list', 'dangerous'], run: sortCommand, getKeys: sortGetKeys },
-  { name: 'sort_ro', arity: -2, flags: READONLY, keys: [1, 1, 1], acl: ['set', 'sortedset', 'list', 'dangerous'], run: sortRoCommand },
+  { name: 'sort_ro', arity: -2, flags: READONLY, keys: [1, 1, 1], acl: ['set', 'sortedset', 'list', 'dangerous'], run: sortRoCommand, getKeys: sortRoGetKeys },
 ];
+
+/**
+ * SORT_RO names one key; its BY and GET patterns name keys only through the data, so, as
+ * in Redis's sortROGetKeys, they are not reported (and the command counts as movablekeys).
+ */
+function sortRoGetKeys(): number[] {
+  return [1];
+}
 
 /** Redis's sortGetKeys: the sorted key, and the last STORE destination. */
 function sortGetKeys(argv: readonly string[]): number[] {

@@ -7,9 +7,11 @@
  * The server calls, in order: load() once after listening; cron(now) hz times a second;
  * applyConfig() for directives the server does not own; shutdown(save) once at the end.
  *
- * States of the RDB side: idle → saving (synchronous for now: the forkless BGSAVE comes
- * with the snapshot engine) → idle with lastBgsaveStatus ok or err. A save point that
- * fails sets err, which with `stop-writes-on-bgsave-error yes` makes writes answer MISCONF
+ * States of the RDB side: idle → background saving (the forkless snapshot, `background`:
+ * BGSAVE, save points, a scheduled BGSAVE once no other snapshot runs) → idle with
+ * lastBgsaveStatus ok or err; SAVE and shutdown save synchronously (refused / cancelling
+ * the background save first, as Redis kills its child). A failed save sets err, which
+ * with `stop-writes-on-bgsave-error yes` and save points makes writes answer MISCONF
  * until a save succeeds. A failed save never replaces the previous file (rdb-file.ts).
  *
  * Loading refuses a bad file: the error names the file, the offset and the reason, and
@@ -25,6 +27,8 @@ import { loadRdbFile, saveRdbFile, type SnapshotOptions } from './rdb-file.js';
 import { corrupt, RdbError } from './rdb/errors.js';
 import type { RdbVisitor } from './rdb/reader.js';
 import { StoreValueBuilder } from './rdb/values.js';
+import { aofOf, type Aof } from './aof/index.js';
+import { BackgroundSave } from './snapshot/bgsave.js';
 
 /** Redis 7.0's MISCONF text (server.c, shared.bgsaveerr). */
 export const MISCONF_RDB =
@@ -47,12 +51,16 @@ export class Persistence {
   /** Unix time (s) of the last save attempt from a save point. */
   private lastSaveTry = 0;
   lastBgsaveStatus: 'ok' | 'err' = 'ok';
-  private lastBgsaveTimeSec = -1;
   private saves = 0;
   private lastLoadKeysLoaded = 0;
   private lastLoadKeysExpired = 0;
 
-  constructor(private readonly server: Server) {}
+  /** BGSAVE: the running forkless save, its figures and the SCHEDULE flag. */
+  readonly background: BackgroundSave;
+
+  constructor(private readonly server: Server) {
+    this.background = new BackgroundSave(server, (ok, dirtyAtStart) => this.backgroundSaveDone(ok, dirtyAtStart));
+  }
 
   /** `<dir>/<dbfilename>`. */
   get rdbPath(): string {
@@ -63,8 +71,25 @@ export class Persistence {
     return this.server.config.get('save') as readonly SavePoint[];
   }
 
-  /** Start-up: load `dump.rdb` if there is one. Throws an Error naming file, offset, reason. */
+  /** The append-only file (aof/): state, writer, rewrite. */
+  get aof(): Aof {
+    return aofOf(this.server);
+  }
+
+  /**
+   * Start-up: with `appendonly yes` the AOF is the only source (dump.rdb is ignored, as in
+   * Redis); otherwise load `dump.rdb` if there is one. Throws an Error naming file, offset,
+   * reason.
+   */
   async load(): Promise<void> {
+    if (this.server.config.bool('appendonly')) {
+      const start = performance.now();
+      const result = this.aof.loadAndOpen();
+      if (result.status === 'ok' || result.status === 'truncated') {
+        this.server.log.notice(`DB loaded from append only file: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
+      }
+      return;
+    }
     const path = this.rdbPath;
     if (!existsSync(path)) return;
     const start = performance.now();
@@ -168,22 +193,46 @@ export class Persistence {
     return true;
   }
 
-  /** Save points: the first satisfied one triggers a save (a synchronous one, for now). */
+  /**
+   * Redis's rdbSaveBackground: start a BGSAVE of `<dir>/<dbfilename>`. False when another
+   * snapshot holds the keyspace; a save that fails at once has already reported err.
+   */
+  bgsave(): boolean {
+    if (this.server.keyspace.snapshotHook !== null) return false;
+    this.saves++;
+    this.lastSaveTry = Math.floor(Date.now() / 1000);
+    return this.background.start(this.rdbPath, this.snapshotOptions());
+  }
+
+  /** A background save ended (not cancelled): Redis's backgroundSaveDoneHandlerDisk. */
+  private backgroundSaveDone(ok: boolean, dirtyAtStart: number): void {
+    if (ok) {
+      const keyspace = this.server.keyspace;
+      // A synchronous SAVE meanwhile (DEBUG RELOAD) may already have reset the counter.
+      keyspace.dirty = Math.max(0, keyspace.dirty - dirtyAtStart);
+      this.lastSave = Math.floor(Date.now() / 1000);
+    }
+    this.setBgsaveStatus(ok ? 'ok' : 'err');
+  }
+
+  /**
+   * Redis's serverCron, RDB part: nothing while any snapshot runs; otherwise the first
+   * satisfied save point starts a BGSAVE, else a scheduled BGSAVE starts. After a failure
+   * both wait SAVE_RETRY_DELAY_S since the last attempt.
+   */
   cron(now: number): void {
+    if (this.server.keyspace.snapshotHook !== null) return;
     const nowSec = Math.floor(now / 1000);
+    const mayRetry = this.lastBgsaveStatus === 'ok' || nowSec - this.lastSaveTry > SAVE_RETRY_DELAY_S;
     const dirty = this.server.keyspace.dirty;
     for (const sp of this.savePoints) {
-      if (dirty >= sp.changes && nowSec - this.lastSave > sp.seconds &&
-          (this.lastBgsaveStatus === 'ok' || nowSec - this.lastSaveTry > SAVE_RETRY_DELAY_S)) {
+      if (dirty >= sp.changes && nowSec - this.lastSave > sp.seconds && mayRetry) {
         this.server.log.notice(`${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
-        this.lastSaveTry = nowSec;
-        const start = performance.now();
-        const ok = this.save();
-        this.lastBgsaveTimeSec = Math.round((performance.now() - start) / 1000);
-        if (!ok) this.setBgsaveStatus('err');
-        break;
+        this.bgsave();
+        return;
       }
     }
+    if (this.background.scheduled && mayRetry) this.bgsave();
   }
 
   private setBgsaveStatus(status: 'ok' | 'err'): void {
@@ -209,16 +258,21 @@ export class Persistence {
       case 'stop-writes-on-bgsave-error':
         this.updateRefusal();
         break;
+      case 'appendonly':
+      case 'appendfsync':
+      case 'aof-timestamp-enabled':
+        return this.aof.applyConfig(name, value);
     }
     return null;
   }
 
   /**
-   * The save a shutdown does: always with `save` true, never with false, and when save
+   * The save a shutdown does, after cancelling a running BGSAVE (its temp file goes): always with `save` true, never with false, and when save
    * points are configured with undefined (SIGTERM, plain SHUTDOWN). Never while loading.
    * Returns false if the save was needed and failed.
    */
   saveForShutdown(save: boolean | undefined): boolean {
+    this.background.cancel();
     if (this.server.loading) return true;
     if (!(save ?? this.savePoints.length > 0)) return true;
     this.server.log.notice('Saving the final RDB snapshot before exiting.');
@@ -228,42 +282,42 @@ export class Persistence {
   }
 
   async shutdown(save: boolean | undefined): Promise<void> {
+    this.aof.shutdown();
     if (!this.saveForShutdown(save)) throw new Error("Error trying to save the DB, can't exit.");
   }
 
-  /** INFO persistence, Redis 7.0.15's field set. */
+  /**
+   * INFO persistence, Redis 7.0.15's field set. The COW fields carry the bytes held only
+   * because the snapshot runs (bgsave.ts) and current_fork_perc its progress, as Redis's
+   * does; two vellum_ fields give the save's longest hold of the event loop and the worst
+   * loop delay while it ran (the last save's once it ended), Vellum's answer to fork time.
+   */
   info(): string {
+    const bg = this.background.info();
+    const perc = bg.keysTotal > 0 ? (100 * bg.keysProcessed) / bg.keysTotal : 0;
     return [
       `loading:${this.server.loading ? 1 : 0}`,
       'async_loading:0',
-      'current_cow_peak:0',
-      'current_cow_size:0',
+      `current_cow_peak:${bg.peakExtraBytes}`,
+      `current_cow_size:${bg.extraBytes}`,
       'current_cow_size_age:0',
-      'current_fork_perc:0.00',
-      'current_save_keys_processed:0',
-      'current_save_keys_total:0',
+      `current_fork_perc:${perc.toFixed(2)}`,
+      `current_save_keys_processed:${bg.keysProcessed}`,
+      `current_save_keys_total:${bg.keysTotal}`,
       `rdb_changes_since_last_save:${this.server.keyspace.dirty}`,
-      'rdb_bgsave_in_progress:0',
+      `rdb_bgsave_in_progress:${bg.inProgress}`,
       `rdb_last_save_time:${this.lastSave}`,
       `rdb_last_bgsave_status:${this.lastBgsaveStatus}`,
-      `rdb_last_bgsave_time_sec:${this.lastBgsaveTimeSec}`,
-      'rdb_current_bgsave_time_sec:-1',
+      `rdb_last_bgsave_time_sec:${this.background.lastTimeSec}`,
+      `rdb_current_bgsave_time_sec:${bg.currentTimeSec}`,
       `rdb_saves:${this.saves}`,
-      'rdb_last_cow_size:0',
+      `rdb_last_cow_size:${this.background.lastPeakExtraBytes}`,
+      `vellum_bgsave_max_stall_usec:${bg.maxStallUsec}`,
+      `vellum_bgsave_max_loop_delay_usec:${bg.maxLoopDelayUsec}`,
       `rdb_last_load_keys_expired:${this.lastLoadKeysExpired}`,
       `rdb_last_load_keys_loaded:${this.lastLoadKeysLoaded}`,
-      'aof_enabled:0',
-      'aof_rewrite_in_progress:0',
-      'aof_rewrite_scheduled:0',
-      'aof_last_rewrite_time_sec:-1',
-      'aof_current_rewrite_time_sec:-1',
-      'aof_last_bgrewrite_status:ok',
-      'aof_rewrites:0',
-      'aof_rewrites_consecutive_failures:0',
-      'aof_last_write_status:ok',
-      'aof_last_cow_size:0',
-      'module_fork_in_progress:0',
-      'module_fork_last_cow_size:0',
+      ...this.aof.infoFields(),
+      ...this.aof.infoEnabledFields(),
     ].join('\r\n');
   }
 }

@@ -1,0 +1,81 @@
+/**
+ * The file operations every piece of AOF code uses, behind one small interface, so that a
+ * test can swap in a double that fails with ENOSPC or EIO at a chosen call (and, next,
+ * one that forgets unsynced bytes to simulate power loss). The real file system is the
+ * default. Every operation is synchronous except fdatasync, which runs on libuv's thread
+ * pool: that is Redis's bio fsync thread, and what lets `appendfsync always` share one
+ * fdatasync per loop turn without stopping reads.
+ */
+
+import * as fs from 'node:fs';
+
+export interface AofIo {
+  /** Open for appending, creating if missing (O_WRONLY|O_APPEND|O_CREAT, 0644). */
+  openAppend(path: string): number;
+  /** Open a new file for writing, truncating it. */
+  openWrite(path: string): number;
+  /** write(2) once: returns how many bytes went out (may be short); throws on error. */
+  write(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsync(fd: number): void;
+  /** fdatasync on the thread pool; `done` gets the error, if any. */
+  fdatasyncAsync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
+  ftruncate(fd: number, length: number): void;
+  close(fd: number): void;
+  rename(from: string, to: string): void;
+  fsyncDir(dir: string): void;
+  truncate(path: string, length: number): void;
+  unlink(path: string): void;
+  readFile(path: string): Buffer;
+  size(path: string): number;
+  exists(path: string): boolean;
+  isDir(path: string): boolean;
+  mkdir(path: string): void;
+}
+
+export const realIo: AofIo = {
+  openAppend: (path) => fs.openSync(path, 'a', 0o644),
+  openWrite: (path) => fs.openSync(path, 'w', 0o644),
+  write: (fd, data, offset, length) => fs.writeSync(fd, data, offset, length),
+  fsync: (fd) => fs.fsyncSync(fd),
+  fdatasyncAsync: (fd, done) => fs.fdatasync(fd, done),
+  ftruncate: (fd, length) => fs.ftruncateSync(fd, length),
+  close: (fd) => fs.closeSync(fd),
+  rename: (from, to) => fs.renameSync(from, to),
+  fsyncDir(dir) {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  truncate: (path, length) => fs.truncateSync(path, length),
+  unlink: (path) => fs.unlinkSync(path),
+  readFile: (path) => fs.readFileSync(path),
+  size: (path) => fs.statSync(path).size,
+  exists: (path) => fs.existsSync(path),
+  isDir: (path) => fs.existsSync(path) && fs.statSync(path).isDirectory(),
+  mkdir: (path) => fs.mkdirSync(path, { recursive: true }),
+};
+
+/** Write all of `data`, looping over short writes; throws on the first error. */
+export function writeAll(io: AofIo, fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) off += io.write(fd, data, off, data.length - off);
+}
+
+/** strerror(3) for the errors a disk gives, as Redis prints them; else Node's message. */
+export function strerror(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOSPC': return 'No space left on device';
+    case 'EIO': return 'Input/output error';
+    case 'EDQUOT': return 'Disk quota exceeded';
+    case 'EROFS': return 'Read-only file system';
+    case 'EACCES': return 'Permission denied';
+    case 'ENOENT': return 'No such file or directory';
+    case 'EBADF': return 'Bad file descriptor';
+    case 'EFBIG': return 'File too large';
+    default: return e.message ?? String(err);
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * Loading the AOF at start-up (Redis 7.0's loadAppendOnlyFiles / loadSingleAppendOnlyFile).
+ *
+ * Protocol:
+ *  1. upgrade: a single `<dir>/<appendfilename>` with no usable manifest is moved into the
+ *     AOF directory under a manifest naming it as the base (a crash between the steps
+ *     leaves a state the next start retries, as in Redis);
+ *  2. every file the manifest lists must exist; none with any bytes means "no AOF";
+ *  3. base, then each incr in order: an RDB part (a file starting with REDIS) is loaded
+ *     with deadlines kept, then RESP commands run one by one through the command handlers
+ *     with a fake client whose replies are discarded; MULTI … EXEC is replayed as a block;
+ *  4. a torn tail (or a MULTI with no EXEC at the end) is cut back to the last complete
+ *     command when `aof-load-truncated yes`: the file is physically truncated; that is
+ *     fatal anyway unless it is the last file. Garbage, an unknown command or a bad RDB
+ *     part is always fatal. Every refusal names the file and the byte offset.
+ *
+ * Keys do not expire while loading, as in Redis: the command clock is held at 0, so a
+ * deadline that passed while the server was down is kept until loading ends (a logged
+ * PEXPIREAT must not delete a key that later logged commands still modify). Handlers run
+ * directly, as Redis calls cmd->proc: no propagation, no statistics.
+ */
+
+import { join } from 'node:path';
+import type { Server } from '../../server/server.js';
+import { Client } from '../../server/client.js';
+import type { CommandSpec } from '../../commands/spec.js';
+import { parseRdb, RdbReader, type RdbVisitor } from '../rdb/reader.js';
+import { corrupt, RdbError } from '../rdb/errors.js';
+import { StoreValueBuilder } from '../rdb/values.js';
+import type { Value } from '../../store/value.js';
+import type { AofIo } from './io.js';
+import { AofManifest, AofNames, loadManifest, persistManifest } from './manifest.js';
+
+/** A refusal to load: the server must not start (invariant 4). */
+export class AofLoadError extends Error {
+  override name = 'AofLoadError';
+}
+
+/** What scanning one file's RESP part found. */
+export interface ScanResult {
+  /** ok: clean end; truncated: torn tail (or unfinished MULTI); format: garbage. */
+  status: 'ok' | 'truncated' | 'format';
+  /** Offset just past the last complete command outside a MULTI block. */
+  validUpTo: number;
+  /** Offset of the line that was not RESP (format), or where the data ran out. */
+  errorAt: number;
+  /** The tail was an unfinished MULTI block. */
+  unfinishedMulti: boolean;
+}
+
+/** fgets with Redis's 1024-byte buffer: a line up to and including '\n', at most 1023 bytes. */
+function lineEnd(buf: Buffer, pos: number): number {
+  const limit = Math.min(buf.length, pos + 1023);
+  const nl = buf.indexOf(10, pos);
+  return nl >= 0 && nl < limit ? nl + 1 : limit;
+}
+
+/** C's atoi / strtol on the digits after the first byte of a line. */
+function leadingInt(buf: Buffer, from: number, to: number): number {
+  let i = from;
+  let neg = false;
+  if (i < to && (buf[i] === 0x2d || buf[i] === 0x2b)) neg = buf[i++] === 0x2d;
+  let n = 0;
+  for (; i < to; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+/**
+ * Scan RESP commands from `start`, leniently like Redis's loader (lengths parsed with
+ * atoi, the two bytes after a bulk skipped unchecked), calling `onCommand` for each
+ * complete one. `onCommand` may throw to abort (unknown command).
+ */
+export function scanAof(buf: Buffer, start: number, onCommand: (argv: string[], offset: number) => void): ScanResult {
+  let pos = start;
+  let validUpTo = start;
+  let beforeMulti = start;
+  let inMulti = false;
+  const size = buf.length;
+  const truncated = (at: number): ScanResult => ({ status: 'truncated', validUpTo, errorAt: at, unfinishedMulti: false });
+  while (pos < size) {
+    const cmdStart = pos;
+    let end = lineEnd(buf, pos);
+    if (buf[pos] === 0x23) { // '#': an annotation
+      pos = end;
+      continue;
+    }
+    if (buf[pos] !== 0x2a) return { status: 'format', validUpTo, errorAt: pos, unfinishedMulti: false };
+    if (end === pos + 1) return truncated(pos);
+    const argc = leadingInt(buf, pos + 1, end);
+    if (argc < 1) return { status: 'format', validUpTo, errorAt: pos, unfinishedMulti: false };
+    pos = end;
+    const argv: string[] = new Array(argc);
+    for (let j = 0; j < argc; j++) {
+      if (pos >= size) return truncated(pos);
+      end = lineEnd(buf, pos);
+      if (buf[pos] !== 0x24) return { status: 'format', validUpTo, errorAt: pos, unfinishedMulti: false };
+      const len = leadingInt(buf, pos + 1, end);
+      pos = end;
+      if (len < 0 || pos + len + 2 > size) return truncated(pos);
+      argv[j] = buf.toString('latin1', pos, pos + len);
+      pos += len + 2;
+    }
+    const name = argv[0]!.toLowerCase();
+    if (name === 'multi') {
+      beforeMulti = validUpTo;
+      inMulti = true;
+    } else if (name === 'exec' || name === 'discard') {
+      inMulti = false;
+    }
+    onCommand(argv, cmdStart);
+    validUpTo = pos;
+  }
+  if (inMulti) return { status: 'truncated', validUpTo: beforeMulti, errorAt: pos, unfinishedMulti: true };
+  return { status: 'ok', validUpTo, errorAt: pos, unfinishedMulti: false };
+}
+
+export interface LoadResult {
+  /** not-exist: no AOF at all; empty: files with no bytes; ok / truncated: loaded. */
+  status: 'not-exist' | 'empty' | 'ok' | 'truncated';
+  manifest: AofManifest;
+  baseSize: number;
+  totalSize: number;
+}
+
+export interface AofPaths {
+  /** <dir>/<appenddirname> */
+  aofDir: string;
+  /** <dir> */
+  dir: string;
+  names: AofNames;
+}
+
+/** Steps 1 and 2 of the protocol: the manifest to load, after a possible upgrade. */
+export function prepareManifest(server: Server, io: AofIo, p: AofPaths): AofManifest {
+  let am = loadManifest(io, p.aofDir, p.names);
+  const oldStyle = join(p.dir, p.names.filename);
+  if (io.exists(oldStyle) && !io.isDir(oldStyle)) {
+    const onlyOldBase = am.base !== null && am.incrs.length === 0 && am.base.name === p.names.filename &&
+      !io.exists(join(p.aofDir, p.names.filename));
+    if (!io.isDir(p.aofDir) || am.isEmpty || onlyOldBase) {
+      io.mkdir(p.aofDir);
+      am = new AofManifest();
+      am.base = { name: p.names.filename, seq: 1, type: 'b' };
+      am.baseSeq = 1;
+      persistManifest(io, p.aofDir, p.names, am);
+      io.rename(oldStyle, join(p.aofDir, p.names.filename));
+      io.fsyncDir(p.aofDir);
+      server.log.notice(`Successfully migrated an old-style AOF file (${p.names.filename}) into the AOF directory (${p.aofDir}).`);
+    }
+  }
+  return am;
+}
+
+/** Load every file of the manifest into the keyspace. Throws AofLoadError on refusal. */
+export function loadAofFiles(server: Server, io: AofIo, p: AofPaths, am: AofManifest): LoadResult {
+  const files = am.loadOrder;
+  if (files.length === 0) return { status: 'not-exist', manifest: am, baseSize: 0, totalSize: 0 };
+  let total = 0;
+  for (const ai of files) {
+    const path = join(p.aofDir, ai.name);
+    if (!io.exists(path)) {
+      throw new AofLoadError(`The append log file ${ai.name} doesn't exist: No such file or directory`);
+    }
+    total += io.size(path);
+  }
+  if (total === 0) return { status: 'empty', manifest: am, baseSize: 0, totalSize: 0 };
+
+  const keyspace = server.keyspace;
+  const dirty = keyspace.dirty;
+  const c = new Client(server, null, 'aof', '');
+  server.loading = true;
+  keyspace.now = 0; // no expiry while loading (header comment)
+  let status: LoadResult['status'] = 'ok';
+  let baseSize = 0;
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const ai = files[i]!;
+      const last = i === files.length - 1;
+      const path = join(p.aofDir, ai.name);
+      const start = performance.now();
+      const size = io.size(path);
+      if (ai.type === 'b') baseSize = size;
+      if (size === 0) continue;
+      const truncated = loadSingleFile(server, io, c, path, ai.name, ai.name === p.names.filename);
+      if (truncated) {
+        if (!last) throw new AofLoadError(`Fatal error: the truncated file is not the last file (${ai.name})`);
+        status = 'truncated';
+      }
+      server.log.notice(`DB loaded from ${ai.type === 'b' ? 'base' : 'incr'} file ${ai.name}: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
+    }
+  } finally {
+    server.loading = false;
+    keyspace.now = Date.now();
+    keyspace.dirty = dirty;
+  }
+  return { status, manifest: am, baseSize, totalSize: total };
+}
+
+/** One file; true when its tail was truncated (aof-load-truncated). */
+function loadSingleFile(server: Server, io: AofIo, c: Client, path: string, name: string, oldStyle: boolean): boolean {
+  const buf = io.readFile(path);
+  const log = server.log;
+  let pos = 0;
+  if (buf.length >= 5 && buf.toString('latin1', 0, 5) === 'REDIS') {
+    log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
+    try {
+      pos = loadRdbPart(server, buf);
+    } catch (err) {
+      const what = oldStyle ? `the RDB preamble of the AOF file ${name}` : `the RDB base file ${name}`;
+      if (err instanceof RdbError) err.inFile(name);
+      throw new AofLoadError(`Error reading ${what}, AOF loading aborted: ${(err as Error).message}`);
+    }
+    if (oldStyle) log.notice('Reading the remaining AOF tail...');
+  }
+  let queue: [CommandSpec, string[]][] | null = null;
+  const result = scanAof(buf, pos, (argv, offset) => {
+    const cmd = resolveCommand(server, argv);
+    if (cmd === undefined) {
+      throw new AofLoadError(`Unknown command '${argv[0]!.slice(0, 128)}' reading the append only file ${name} at offset ${offset}`);
+    }
+    if (!arityOk(cmd.arity, argv.length)) {
+      throw new AofLoadError(`Wrong number of arguments for '${cmd.name}' reading the append only file ${name} at offset ${offset}`);
+    }
+    if (cmd.name === 'multi') {
+      queue = [];
+    } else if (cmd.name === 'exec' && queue !== null) {
+      const q: [CommandSpec, string[]][] = queue;
+      queue = null;
+      for (const [qc, qa] of q) runOne(c, qc, qa);
+    } else if (cmd.name === 'discard') {
+      queue = null;
+    } else if (queue !== null) {
+      (queue as [CommandSpec, string[]][]).push([cmd, argv]);
+    } else {
+      runOne(c, cmd, argv);
+    }
+  });
+  if (result.status === 'format') {
+    throw new AofLoadError(`Bad file format reading the append only file ${name} at offset ${result.errorAt}: ` +
+      'make a backup of your AOF file, then use ./vellum-check-aof --fix <filename.manifest>');
+  }
+  if (result.status === 'ok') return false;
+  if (result.unfinishedMulti) log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`);
+  if (!server.config.bool('aof-load-truncated')) {
+    throw new AofLoadError(`Unexpected end of file reading the append only file ${name} at offset ${result.errorAt}. You can: ` +
+      '1) Make a backup of your AOF file, then use ./vellum-check-aof --fix <filename.manifest>. ' +
+      "2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.");
+  }
+  log.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
+  log.warning(`!!! Truncating the AOF ${name} at offset ${result.validUpTo} !!!`);
+  try {
+    io.truncate(path, result.validUpTo);
+  } catch (err) {
+    throw new AofLoadError(`Error truncating the AOF file ${name}: ${(err as Error).message}`);
+  }
+  log.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+  return true;
+}
+
+function runOne(c: Client, cmd: CommandSpec, argv: string[]): void {
+  c.propagateArgv = null;
+  c.preventPropagation = false;
+  cmd.run!(c, argv);
+  c.out = ''; // a loading client's replies are discarded
+}
+
+function resolveCommand(server: Server, argv: string[]): CommandSpec | undefined {
+  const cmd = server.dispatcher.lookup(argv[0]!);
+  if (cmd === undefined || cmd.subcommands === undefined || argv.length < 2) return cmd;
+  const sub = argv[1]!.toLowerCase();
+  return cmd.subcommands.find((s) => s.name === sub);
+}
+
+function arityOk(arity: number, argc: number): boolean {
+  return arity >= 0 ? argc === arity : argc >= -arity;
+}
+
+/** The RDB part of a base or an old preamble file: deadlines kept; returns the end offset. */
+function loadRdbPart(server: Server, buf: Buffer): number {
+  const keyspace = server.keyspace;
+  const log = server.log;
+  const visitor: RdbVisitor<Value> = {
+    builder: StoreValueBuilder.fromConfig(server.config),
+    selectDb(db, offset) {
+      if (db >= keyspace.dbs.length) {
+        throw corrupt(`FATAL: Data file was created with a Redis server configured to handle more than ${keyspace.dbs.length} databases`, offset);
+      }
+    },
+    key(dbIndex, key, value, expireAt, offset) {
+      if (value === null) {
+        log.warning(`rdbLoadObject skipping empty key: ${key}`);
+        return;
+      }
+      const db = keyspace.dbs[dbIndex]!;
+      if (db.has(key)) throw corrupt(`Duplicated key '${key.slice(0, 64)}' found in RDB file`, offset);
+      db.setKey(key, value);
+      if (expireAt >= 0) db.setExpire(key, expireAt);
+    },
+  };
+  const r = new RdbReader(buf);
+  parseRdb(r, visitor, server.config.bool('rdbchecksum'));
+  return r.offset;
+}

@@ -1,0 +1,369 @@
+/**
+ * The AOF writer: a propagation sink that turns each effect into RESP, gathers a loop
+ * turn's records in one buffer, and writes them with one write(2) before that turn's
+ * replies leave (server.beforeReplies; Redis's flushAppendOnlyFile in beforeSleep).
+ *
+ * fsync policies:
+ *  - always: after the turn's write, one fdatasync on the thread pool covers every write
+ *    of the turn (group commit). A client whose command propagated something gets a
+ *    durability barrier (SyncGate.hold): its output up to that point leaves only when an
+ *    fsync issued after the write has completed. Clients that only read are untouched.
+ *    One fsync is in flight at a time; writes made meanwhile are covered by the next one,
+ *    started when it completes, so one sync serves every turn that waited for it.
+ *  - everysec: an fdatasync on the thread pool at most once a second. While one is still
+ *    running, a write is postponed up to 2 s, then done anyway (aof_delayed_fsync), as
+ *    Redis does, because write(2) would block behind the fsync anyway.
+ *  - no: the OS decides.
+ *
+ * Write errors (ENOSPC, EIO, short write undone with ftruncate) and fsync errors leave the
+ * records in the buffer, set aof_last_write_status:err and make writes answer
+ * `MISCONF Errors writing to the AOF file: <reason>`; the cron retries, and the first
+ * success clears the refusal. Under `always` no barrier is released before a successful
+ * fsync, so nothing acknowledged is lost (Redis exits instead; a library must not).
+ *
+ * SELECT is emitted when the db differs from the last one written to the current file,
+ * and at the start of every file (lastDb is reset when a file is opened).
+ */
+
+import type { Client, SyncGate } from '../../server/client.js';
+import type { PropagationSink } from '../../server/propagate.js';
+import type { Server } from '../../server/server.js';
+import { type AofIo, strerror } from './io.js';
+import { respCommand, tsAnnotation } from './resp.js';
+
+export type FsyncPolicy = 'always' | 'everysec' | 'no';
+
+const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
+
+export class AofWriter implements PropagationSink, SyncGate {
+  /** Records not yet written (aof_buf). */
+  buf = '';
+  fd = -1;
+  /** Bytes in the current incr file, and the size when it was last fsynced. */
+  incrSize = 0;
+  private syncedIncrSize = 0;
+  /** aof_current_size: base plus every incr. */
+  currentSize = 0;
+  policy: FsyncPolicy = 'everysec';
+  timestamps = false;
+  /** no-appendfsync-on-rewrite while a rewrite runs. */
+  suppressFsync = false;
+  delayedFsync = 0;
+  lastWriteStatus: 'ok' | 'err' = 'ok';
+  lastWriteError = '';
+  fsyncStatus: 'ok' | 'err' = 'ok';
+
+  private lastDb = -1;
+  private lastTsSec = 0;
+  /** Writes done so far; an fsync started after write n covers generations ≤ n. */
+  private writtenGen = 0;
+  private syncedGen = 0;
+  private syncInFlight = false;
+  private lastFsyncSec = 0;
+  private postponedStart = 0;
+  /** An fd replaced while its fsync was in flight: closed when the fsync returns. */
+  private retiredFd = -1;
+  private waiters = new Set<Client>();
+  private flushScheduled = false;
+  private readonly flushHook = () => this.flush(false);
+
+  constructor(private readonly server: Server, private readonly io: AofIo) {}
+
+  get pendingFsync(): number {
+    return this.syncInFlight ? 1 : 0;
+  }
+
+  /** Start receiving effects and flushing before replies. */
+  attach(): void {
+    if (!this.server.propagator.sinks.includes(this)) this.server.propagator.sinks.push(this);
+    if (!this.server.beforeReplies.includes(this.flushHook)) this.server.beforeReplies.push(this.flushHook);
+    this.updateGate();
+  }
+
+  /** Stop receiving effects (the caller flushes first). */
+  detach(): void {
+    const sinks = this.server.propagator.sinks;
+    const i = sinks.indexOf(this);
+    if (i >= 0) sinks.splice(i, 1);
+    const hooks = this.server.beforeReplies;
+    const j = hooks.indexOf(this.flushHook);
+    if (j >= 0) hooks.splice(j, 1);
+    // Turning the AOF off releases what it held: close() has just synced all of it.
+    for (const c of this.waiters) {
+      c.syncBarriers = null;
+      this.server.scheduleWrite(c);
+    }
+    this.waiters.clear();
+    if (this.server.syncGate === this) this.server.syncGate = null;
+    this.clearRefusal();
+  }
+
+  /** `always` installs the durability gate; leaving `always` first syncs what is held. */
+  setPolicy(policy: FsyncPolicy): void {
+    this.policy = policy;
+    if (policy !== 'always' && this.waiters.size > 0) this.fsyncNow();
+    this.updateGate();
+  }
+
+  /** Installed under `always`, and after it for as long as replies are still held. */
+  private updateGate(): void {
+    const want = (this.policy === 'always' && this.fd >= 0) || this.waiters.size > 0;
+    if (want) this.server.syncGate = this;
+    else if (this.server.syncGate === this) this.server.syncGate = null;
+  }
+
+  // ------------------------------------------------------------------ feeding
+
+  feed(db: number, argv: readonly string[]): void {
+    let s = '';
+    if (this.timestamps) {
+      const sec = Math.floor(Date.now() / 1000);
+      if (sec > this.lastTsSec) {
+        s += tsAnnotation(sec);
+        this.lastTsSec = sec;
+      }
+    }
+    if (db !== this.lastDb) {
+      s += respCommand(['SELECT', String(db)]);
+      this.lastDb = db;
+    }
+    this.buf += s + respCommand(argv);
+    // Effects from timers (active expiry) have no reply to ride on: flush this turn anyway.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushHook);
+    }
+  }
+
+  // ------------------------------------------------------------------ the durability gate
+
+  /** SyncGate: `c`'s output so far waits for the fsync covering its latest effect. */
+  hold(c: Client): void {
+    if (this.policy !== 'always') return;
+    const gen = this.buf.length > 0 ? this.writtenGen + 1 : this.writtenGen;
+    if (gen <= this.syncedGen) return;
+    let b = c.syncBarriers;
+    if (b === null) b = c.syncBarriers = [];
+    const n = b.length;
+    if (n >= 2 && b[n - 2] === gen) b[n - 1] = c.out.length;
+    else b.push(gen, c.out.length);
+    this.waiters.add(c);
+  }
+
+  /** SyncGate: how much of c.out may leave now; drops the barriers it passes. */
+  releasable(c: Client): number {
+    const b = c.syncBarriers!;
+    let i = 0;
+    while (i < b.length && b[i]! <= this.syncedGen) i += 2;
+    if (i === b.length) {
+      c.syncBarriers = null;
+      this.waiters.delete(c);
+      if (this.waiters.size === 0 && this.policy !== 'always') this.updateGate();
+      return c.out.length;
+    }
+    if (i === 0) return 0;
+    const end = b[i - 1]!;
+    b.splice(0, i);
+    for (let j = 1; j < b.length; j += 2) b[j]! -= end;
+    return end;
+  }
+
+  /** Forget a closing client. */
+  forget(c: Client): void {
+    this.waiters.delete(c);
+  }
+
+  private releaseWaiters(): void {
+    for (const c of this.waiters) {
+      if (c.closed) this.waiters.delete(c);
+      else if (c.syncBarriers !== null && c.syncBarriers[0]! <= this.syncedGen) this.server.scheduleWrite(c);
+    }
+  }
+
+  // ------------------------------------------------------------------ write and fsync
+
+  /**
+   * Write the buffer with one write(2), then fsync as the policy says. `force` writes even
+   * while an everysec fsync is running (shutdown, rewrite, switching files).
+   */
+  flush(force: boolean): void {
+    this.flushScheduled = false;
+    if (this.fd < 0) return;
+    const now = Date.now();
+    const nowSec = Math.floor(now / 1000);
+    if (this.buf.length === 0) {
+      if (this.policy === 'everysec' && this.syncedIncrSize !== this.incrSize && nowSec > this.lastFsyncSec && !this.syncInFlight) {
+        this.startFsync();
+      } else if (this.policy === 'always' && this.writtenGen > this.syncedGen && !this.syncInFlight) {
+        this.startFsync();
+      }
+      return;
+    }
+    if (this.policy === 'everysec' && !force && this.syncInFlight) {
+      if (this.postponedStart === 0) {
+        this.postponedStart = now;
+        return;
+      }
+      if (now - this.postponedStart < 2000) return;
+      this.delayedFsync++;
+      this.server.log.notice('Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Vellum.');
+    }
+    this.postponedStart = 0;
+    if (!this.writeBuffer()) return;
+    if (this.suppressFsync) return;
+    if (this.policy === 'always') {
+      if (!this.syncInFlight) this.startFsync();
+    } else if (this.policy === 'everysec' && nowSec > this.lastFsyncSec && !this.syncInFlight) {
+      this.startFsync();
+    }
+  }
+
+  /** One write(2) of the whole buffer; false (buffer kept) on error. */
+  private writeBuffer(): boolean {
+    const data = Buffer.from(this.buf, 'latin1');
+    let n: number;
+    let error: unknown = null;
+    try {
+      n = this.io.write(this.fd, data, 0, data.length);
+    } catch (err) {
+      n = -1;
+      error = err;
+    }
+    if (n !== data.length) {
+      if (n >= 0) {
+        this.server.log.warning(`Short write while writing to the AOF file: (nwritten=${n}, expected=${data.length})`);
+        try {
+          this.io.ftruncate(this.fd, this.incrSize);
+        } catch (err) {
+          // The partial record stays in the file; keep only what did not make it.
+          this.server.log.warning(`Could not remove short write from the append-only file. Vellum may refuse to load the AOF the next time it starts. ftruncate: ${strerror(err)}`);
+          this.incrSize += n;
+          this.currentSize += n;
+          this.buf = this.buf.slice(n);
+        }
+        error = { code: 'ENOSPC' };
+      } else {
+        this.server.log.warning(`Error writing to the AOF file: ${strerror(error)}`);
+      }
+      this.setWriteError(strerror(error));
+      return false;
+    }
+    if (this.lastWriteStatus === 'err') {
+      this.server.log.warning('AOF write error looks solved, Vellum can write again.');
+      this.lastWriteStatus = 'ok';
+      this.updateRefusal();
+    }
+    this.incrSize += n;
+    this.currentSize += n;
+    this.buf = '';
+    this.writtenGen++;
+    return true;
+  }
+
+  private startFsync(): void {
+    const target = this.writtenGen;
+    const size = this.incrSize;
+    const fd = this.fd;
+    this.syncInFlight = true;
+    this.lastFsyncSec = Math.floor(Date.now() / 1000);
+    this.io.fdatasyncAsync(fd, (err) => {
+      this.syncInFlight = false;
+      if (this.retiredFd >= 0) {
+        this.io.close(this.retiredFd);
+        this.retiredFd = -1;
+      }
+      if (err !== null) {
+        this.server.log.warning(`Can't persist AOF for fsync error: ${strerror(err)}`);
+        this.fsyncStatus = 'err';
+        this.lastWriteError = strerror(err);
+        this.updateRefusal();
+        return; // the cron retries; held replies stay held
+      }
+      if (this.fsyncStatus === 'err') {
+        this.fsyncStatus = 'ok';
+        this.updateRefusal();
+      }
+      if (target > this.syncedGen) this.syncedGen = target;
+      if (fd === this.fd && size > this.syncedIncrSize) this.syncedIncrSize = size;
+      this.releaseWaiters();
+      // Writes made while this fsync ran wait for the next one: start it now.
+      if (this.policy === 'always' && this.writtenGen > this.syncedGen && this.fd >= 0 && !this.suppressFsync) this.startFsync();
+    });
+  }
+
+  /** Write and fsync everything now, synchronously (shutdown, switching files, policy change). */
+  fsyncNow(): void {
+    if (this.fd < 0) return;
+    this.flush(true);
+    if (this.buf.length > 0) return; // the write failed; the error is already set
+    try {
+      this.io.fsync(this.fd);
+    } catch (err) {
+      this.server.log.warning(`Fail to fsync the AOF file: ${strerror(err)}`);
+      this.fsyncStatus = 'err';
+      this.lastWriteError = strerror(err);
+      this.updateRefusal();
+      return;
+    }
+    this.syncedGen = this.writtenGen;
+    this.syncedIncrSize = this.incrSize;
+    this.lastFsyncSec = Math.floor(Date.now() / 1000);
+    this.releaseWaiters();
+  }
+
+  /** Called about ten times a second: postponed writes, everysec fsync, error retries. */
+  cron(): void {
+    if (this.fd < 0) return;
+    if (this.postponedStart !== 0 || this.lastWriteStatus === 'err') this.flush(false);
+    else if (this.buf.length === 0) this.flush(false);
+    if (this.fsyncStatus === 'err' && !this.syncInFlight) this.startFsync();
+  }
+
+  /**
+   * Append to a new file from now on (start-up, rewrite). What was buffered goes to the
+   * old file, which is fsynced before it is let go; the new file starts with SELECT.
+   */
+  switchTo(fd: number, size: number): void {
+    if (this.fd >= 0) {
+      this.fsyncNow();
+      if (this.syncInFlight) this.retiredFd = this.fd;
+      else this.io.close(this.fd);
+    }
+    this.fd = fd;
+    this.incrSize = size;
+    this.syncedIncrSize = size;
+    this.lastDb = -1;
+    this.updateGate();
+  }
+
+  /** Stop writing: flush, fsync, close. */
+  close(): void {
+    if (this.fd < 0) return;
+    this.fsyncNow();
+    if (this.syncInFlight) this.retiredFd = this.fd;
+    else this.io.close(this.fd);
+    this.fd = -1;
+    this.buf = '';
+    this.updateGate();
+  }
+
+  private setWriteError(reason: string): void {
+    this.lastWriteStatus = 'err';
+    this.lastWriteError = reason;
+    this.updateRefusal();
+  }
+
+  private updateRefusal(): void {
+    const server = this.server;
+    if (this.lastWriteStatus === 'err' || this.fsyncStatus === 'err') {
+      server.diskErrorRefusal = MISCONF_AOF + this.lastWriteError;
+    } else {
+      this.clearRefusal();
+    }
+  }
+
+  private clearRefusal(): void {
+    const r = this.server.diskErrorRefusal;
+    if (r !== null && r.startsWith(MISCONF_AOF)) this.server.diskErrorRefusal = null;
+  }
+}
