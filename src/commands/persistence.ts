@@ -1,5 +1,5 @@
 /**
- * Persistence commands: SAVE, LASTSAVE, SHUTDOWN, DUMP, RESTORE, DEBUG (rdb.c, server.c,
+ * Persistence commands (BGSAVE is in bgsave.ts): SAVE, LASTSAVE, SHUTDOWN, DUMP, RESTORE, DEBUG (rdb.c, server.c,
  * cluster.c, debug.c). The codec and the file protocol live in src/persistence; these
  * handlers only parse arguments, reply in Redis 7.0's words and state their effects.
  *
@@ -22,11 +22,11 @@ import { dumpPayload, RdbSink, RdbWriter } from '../persistence/rdb/writer.js';
 import { loadDumpValue, verifyDumpPayload } from '../persistence/rdb/reader.js';
 import { StoreValueBuilder } from '../persistence/rdb/values.js';
 import {
-  type CommandSpec, ADMIN, ALLOW_BUSY, DENYOOM, FAST, LOADING, NO_MULTI, NOSCRIPT, READONLY, STALE, WRITE,
+  type CommandSpec, ADMIN, ALLOW_BUSY, DENYOOM, FAST, LOADING, NO_ASYNC_LOADING, NO_MULTI, NOSCRIPT, READONLY, STALE, WRITE,
 } from './spec.js';
 
 export const specs: readonly CommandSpec[] = [
-  { name: 'save', arity: 1, flags: ADMIN | NOSCRIPT | NO_MULTI, keys: [0, 0, 0], acl: [], run: saveCommand },
+  { name: 'save', arity: 1, flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, keys: [0, 0, 0], acl: [], run: saveCommand },
   { name: 'lastsave', arity: 1, flags: LOADING | STALE | FAST, keys: [0, 0, 0], acl: ['admin', 'dangerous'], run: lastsaveCommand },
   {
     name: 'shutdown', arity: -1, flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, keys: [0, 0, 0],
@@ -37,8 +37,11 @@ export const specs: readonly CommandSpec[] = [
   { name: 'debug', arity: -2, flags: ADMIN | NOSCRIPT | LOADING | STALE, keys: [0, 0, 0], acl: [], run: debugCommand },
 ];
 
+/** SAVE: synchronous, refused while a BGSAVE runs (its rename would race this one's). */
 function saveCommand(c: Client): void {
-  if (c.server.persistence.save()) c.addReplyOk();
+  const persistence = c.server.persistence;
+  if (persistence.background.inProgress) c.addReplyError('ERR Background save already in progress');
+  else if (persistence.save()) c.addReplyOk();
   else c.addReplyError('ERR');
 }
 

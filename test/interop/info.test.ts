@@ -14,6 +14,8 @@ import { Verbatim, type Reply } from '../helpers/resp-client.js';
 /** Fields Vellum adds to Redis's set, each with its reason. */
 const EXTRA_FIELDS = new Set([
   'vellum_version', // which Vellum answers, beside the Redis version it emulates
+  'vellum_bgsave_max_stall_usec', // the forkless BGSAVE's longest hold of the event loop (Redis: fork time)
+  'vellum_bgsave_max_loop_delay_usec', // the worst event-loop delay while that BGSAVE ran
 ]);
 
 /** Sections with their field names (values dropped), in order. */

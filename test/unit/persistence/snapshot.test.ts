@@ -1,0 +1,278 @@
+/**
+ * The forkless snapshot engine on bytes alone: the image is exactly the dataset at the
+ * instant T the snapshot started, whatever happens in between (fast-check over random
+ * datasets in several databases and random writes of every kind interleaved with
+ * slices); big collections streamed across slices; cancel; the hook comes and goes.
+ */
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { startSnapshot, type SnapshotSink } from '../../../src/persistence/snapshot/engine.js';
+import { parseRdb, RdbReader, type ValueBuilder } from '../../../src/persistence/rdb/reader.js';
+import { Keyspace } from '../../../src/store/keyspace.js';
+import type { Db } from '../../../src/store/db.js';
+import type { Value } from '../../../src/store/value.js';
+import { ListValue } from '../../../src/store/list.js';
+import { SetValue } from '../../../src/store/set.js';
+import { HashValue } from '../../../src/store/hash.js';
+import { ZSetValue } from '../../../src/store/zset.js';
+
+const HASH = { maxListpackEntries: 4, maxListpackValue: 64 };
+const ZSET = { maxListpackEntries: 4, maxListpackValue: 64 };
+const SET = { maxIntsetEntries: 4 };
+const NOW = 1_700_000_000_000;
+
+export class MemorySink implements SnapshotSink {
+  readonly chunks: Buffer[] = [];
+  bufferedBytes = 0;
+  ended = false;
+  aborted = false;
+  write(chunk: Uint8Array): boolean {
+    this.chunks.push(Buffer.from(chunk));
+    return true;
+  }
+  onDrain(resume: () => void): void {
+    resume();
+  }
+  end(): Promise<void> {
+    this.ended = true;
+    return Promise.resolve();
+  }
+  abort(): void {
+    this.aborted = true;
+  }
+  get bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+type Plain = string | { list: string[] } | { set: string[] } | { hash: string[][] } | { zset: [string, number][] };
+
+/** Values as comparable data, whatever the encoding. */
+const plainBuilder: ValueBuilder<Plain> = {
+  string: (s) => s,
+  list: (items) => ({ list: items }),
+  set: (members) => ({ set: [...members].sort() }),
+  hash: (pairs) => ({ hash: [...pairs].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)) }),
+  zset: (entries) => ({ zset: [...entries].sort((a, b) => (a[0] < b[0] ? -1 : 1)) }),
+};
+
+function plainOf(v: Value): Plain {
+  if (typeof v === 'string') return v;
+  switch (v.type) {
+    case 'list': return plainBuilder.list((v as ListValue).toArray());
+    case 'set': return plainBuilder.set((v as SetValue).toArray());
+    case 'hash': return plainBuilder.hash([...(v as HashValue).entries()]);
+    default: return plainBuilder.zset([...(v as ZSetValue).entries()]);
+  }
+}
+
+type Dataset = Map<string, { value: Plain; expireAt: number }>[];
+
+/** The deep copy taken at T: every key of every database, expired or not. */
+export function capture(ks: Keyspace): Dataset {
+  return ks.dbs.map((db) => {
+    const out = new Map<string, { value: Plain; expireAt: number }>();
+    for (const slot of db.slots) {
+      if (slot === undefined) continue;
+      for (const [k, v] of slot.keys) out.set(k, { value: plainOf(v), expireAt: slot.expires?.get(k) ?? -1 });
+    }
+    return out;
+  });
+}
+
+export function load(bytes: Buffer, databases: number): Dataset {
+  const out: Dataset = Array.from({ length: databases }, () => new Map());
+  parseRdb(new RdbReader(bytes), {
+    builder: plainBuilder,
+    key(db, key, value, expireAt) {
+      assert.ok(!out[db]!.has(key), `duplicate key ${key} in db ${db}`);
+      out[db]!.set(key, { value: value!, expireAt });
+    },
+  });
+  return out;
+}
+
+function makeCollection(kind: number, n: number, seed: number): Value {
+  const items = Array.from({ length: n }, (_, i) => (seed % 2 === 0 ? String(i * 7 + seed) : `m${i}-${seed}`));
+  switch (kind % 4) {
+    case 0: return ListValue.fromArray(items);
+    case 1: return SetValue.fromValues(items, SET);
+    case 2: return HashValue.fromEntries(items.map((m, i) => [m, `v${i}`]), HASH);
+    default: return ZSetValue.fromEntries(items.map((m, i) => [m, i * 1.5 - seed]), ZSET);
+  }
+}
+
+const DBS = 3;
+const key = (n: number) => `k${n % 24}${n % 3 === 0 ? '{t}' : ''}`;
+
+/** Rename within or across databases (RENAME, MOVE), as the commands do it through the Db API. */
+function moveKey(from: Db, src: string, to: Db, dst: string): void {
+  const v = from.lookupWrite(src);
+  if (v === undefined || (from === to && src === dst)) return;
+  const when = from.getExpire(src);
+  from.delete(src);
+  if (to.has(dst)) to.delete(dst);
+  to.setKey(dst, v);
+  if (when >= 0) to.setExpire(dst, when);
+}
+
+/** One random write of any kind. */
+function applyOp(ks: Keyspace, op: number[]): void {
+  const [code, a, b, c] = op as [number, number, number, number];
+  const db = ks.dbs[a % DBS]!;
+  const k = key(b);
+  switch (code % 16) {
+    case 0: db.setKey(k, `s${c}`); break;
+    case 1: db.setKey(k, makeCollection(c, c % 12, b)); break;
+    case 2: { // in-place edit of whatever is there
+      const v = db.lookupWrite(k);
+      if (v === undefined || typeof v === 'string') break;
+      if (v.type === 'list') (v as ListValue).pushTail(`x${c}`);
+      else if (v.type === 'set') (v as SetValue).add(String(c), SET);
+      else if (v.type === 'hash') (v as HashValue).set(`f${c % 9}`, `y${c}`, HASH);
+      else (v as ZSetValue).add(`z${c % 9}`, c, ZSET);
+      db.signalModified(k);
+      break;
+    }
+    case 3: { // remove an element in place, deleting the key when empty
+      const v = db.lookupWrite(k);
+      if (v === undefined || typeof v === 'string') break;
+      let empty = false;
+      if (v.type === 'set') empty = ((v as SetValue).remove(String(c)), (v as SetValue).size === 0);
+      else if (v.type === 'hash') empty = ((v as HashValue).delete(`f${c % 9}`), (v as HashValue).size === 0);
+      else if (v.type === 'list') empty = ((v as ListValue).length > 0 && (v as ListValue).popHead(), (v as ListValue).length === 0);
+      else empty = ((v as ZSetValue).remove(`z${c % 9}`), (v as ZSetValue).size === 0);
+      if (empty) db.delete(k);
+      else db.signalModified(k);
+      break;
+    }
+    case 4: if (db.has(k)) db.delete(k); break;
+    case 5: if (db.has(k)) db.setExpire(k, NOW + 1000 + c); break;
+    case 6: if (db.has(k)) db.removeExpire(k); break;
+    case 7: if (db.has(k)) { db.setExpire(k, NOW - 1); db.has(k); } break; // expires lazily: removeExpired
+    case 8: moveKey(db, k, db, key(c)); break; // RENAME
+    case 9: moveKey(db, k, ks.dbs[c % DBS]!, k); break; // MOVE
+    case 10: { // COPY
+      const v = db.lookupRead(k);
+      const to = ks.dbs[c % DBS]!;
+      if (v === undefined || to.has(key(c))) break;
+      to.setKey(key(c), typeof v === 'string' ? v : v.clone());
+      break;
+    }
+    case 11: if (c % 4 === 0) db.flush(); break;
+    case 12: if (c % 4 === 0) ks.flushAll(); break;
+    case 13: if (a % DBS !== c % DBS) ks.swap(db, ks.dbs[c % DBS]!); break;
+    case 14: db.setKey(k, makeCollection(2 + (c % 2) * 1, 30 + (c % 20), b)); break; // big hash or zset
+    default: ks.activeExpireCycle(1); ks.now += c % 3; break; // time passes, active expiry
+  }
+}
+
+function populate(ks: Keyspace, seeds: number[][]): void {
+  for (const [a, b, c, d] of seeds as [number, number, number, number][]) {
+    const db = ks.dbs[a % DBS]!;
+    const k = key(b);
+    db.setKey(k, d % 3 === 0 ? `v${c}` : makeCollection(d, 1 + (c % 40), c));
+    if (c % 5 === 0) db.setExpire(k, NOW + c);
+    else if (c % 11 === 1) db.setExpire(k, NOW - c); // already past its deadline at T
+  }
+}
+
+const quad = fc.tuple(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.nat(1000));
+
+describe('snapshot engine: point in time', () => {
+  it('the image equals the dataset at T, whatever is written meanwhile', () => {
+    fc.assert(
+      fc.property(fc.array(quad, { maxLength: 60 }), fc.array(quad, { maxLength: 80 }), fc.nat(5), (seeds, ops, grain) => {
+        const ks = new Keyspace(DBS);
+        ks.now = NOW;
+        populate(ks, seeds);
+        const atT = capture(ks);
+        const sink = new MemorySink();
+        const snap = startSnapshot(ks, sink, {
+          compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true,
+          bigElements: 8, sliceMs: 1e9,
+        });
+        let i = 0;
+        while (!snap.step(1 + grain)) if (i < ops.length) applyOp(ks, ops[i++]!);
+        for (; i < ops.length; i++) applyOp(ks, ops[i]!);
+        assert.equal(ks.snapshotHook, null);
+        assert.deepStrictEqual(load(sink.bytes, DBS), atT);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes one SELECTDB per non-empty database, in order', () => {
+    const ks = new Keyspace(4);
+    ks.dbs[3]!.setKey('a', '1');
+    ks.dbs[1]!.setKey('b', '2');
+    const sink = new MemorySink();
+    const snap = startSnapshot(ks, sink, {
+      compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true,
+    });
+    ks.dbs[3]!.delete('a'); // a pre-image of a later database
+    while (!snap.step()) { /* run to the end */ }
+    const selects: number[] = [];
+    parseRdb(new RdbReader(sink.bytes), { builder: plainBuilder, selectDb: (db) => selects.push(db), key() {} });
+    assert.deepStrictEqual(selects, [1, 3]);
+  });
+});
+
+describe('snapshot engine: large collections', () => {
+  it('streams a big hash across slices and copies it only when it is about to change', async () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const pairs: [string, string][] = Array.from({ length: 50_000 }, (_, i) => [`f${i}`, `v${i}`]);
+    db.setKey('big', HashValue.fromEntries(pairs, HASH));
+    db.setKey('other', 'x');
+    const atT = capture(ks);
+    const sink = new MemorySink();
+    const snap = startSnapshot(ks, sink, {
+      compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true,
+    });
+    let steps = 0;
+    let edited = false;
+    while (!snap.step(1000)) {
+      steps++;
+      if (steps === 10 && !edited) {
+        const h = db.lookupWrite('big') as HashValue;
+        for (let i = 0; i < 100; i++) h.delete(`f${i * 3}`);
+        h.set('new', 'field', HASH);
+        db.signalModified('big');
+        edited = true;
+      }
+    }
+    assert.ok(edited && steps > 40, `streamed in ${steps} slices`);
+    assert.deepStrictEqual(load(sink.bytes, 1), atT);
+  });
+
+  it('runs by itself on the event loop and resolves with its figures', async () => {
+    const ks = new Keyspace(2);
+    for (let i = 0; i < 2000; i++) ks.dbs[i % 2]!.setKey(`key:${i}`, `value:${i}`);
+    const atT = capture(ks);
+    const sink = new MemorySink();
+    const snap = startSnapshot(ks, sink, { compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW });
+    assert.equal(snap.progress.keysTotal, 2000);
+    ks.dbs[1]!.setKey('key:1', 'changed');
+    const result = await snap.done;
+    assert.equal(result.keysProcessed, 2000);
+    assert.equal(result.bytes, sink.bytes.length);
+    assert.ok(sink.ended);
+    assert.deepStrictEqual(load(sink.bytes, 2), atT);
+  });
+
+  it('cancel removes the hook and aborts the sink', async () => {
+    const ks = new Keyspace(1);
+    ks.dbs[0]!.setKey('a', 'b');
+    const sink = new MemorySink();
+    const options = { compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true };
+    const snap = startSnapshot(ks, sink, options);
+    assert.throws(() => startSnapshot(ks, new MemorySink(), options), /already running/);
+    snap.cancel('shutdown');
+    assert.equal(ks.snapshotHook, null);
+    assert.ok(sink.aborted);
+    await assert.rejects(snap.done, /shutdown/);
+  });
+});
