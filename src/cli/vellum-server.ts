@@ -1,7 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * vellum-server [/path/to/redis.conf] [--directive value ...]
  * A thin wrapper over startServer, taking redis-server's arguments.
+ *
+ * Node flags (the shebang, also used by `npm start` and bench/): a 1 MiB young-generation
+ * semi-space. A server's garbage is per-request and dies young, so a small nursery costs
+ * no measurable CPU per request (bench CPU µs/request unchanged) and keeps V8 from holding
+ * tens of MB of nursery: 1M small keys measured 164 → 138 bytes of RSS per key.
  */
 
 import { ConfigError, startServer, VERSION } from '../index.js';

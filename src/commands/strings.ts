@@ -187,8 +187,8 @@ function setGenericCommand(c: Client, argv: string[], flags: number, key: string
     if (old === null) return;
     c.addReplyBulkOrNull(old);
   }
-  const found = c.db.lookupWrite(key) !== undefined;
-  if ((flags & SET_NX && found) || (flags & SET_XX && !found)) {
+  // Only NX and XX need to know beforehand; setKey itself expires a stale key first.
+  if (flags & (SET_NX | SET_XX) && (c.db.lookupWrite(key) !== undefined) === ((flags & SET_NX) !== 0)) {
     if (flags & SET_INT_REPLY) c.addReplyInt(0);
     else if (!(flags & SET_GET)) c.addReplyNull();
     return;

@@ -135,11 +135,11 @@ export class Persistence {
           return;
         }
         const db = keyspace.dbs[dbIndex]!;
-        if (db.has(key)) {
-          if (opts.merge !== true) throw corrupt(`Duplicated key '${key.slice(0, 64)}' found in RDB file`, offset);
-          db.delete(key);
+        // One hash operation per key: a duplicate is noticed by setKey, and fails the load
+        // unless merging (DEBUG RELOAD MERGE replaces, deadline included).
+        if (!db.setKey(key, value) && opts.merge !== true) {
+          throw corrupt(`Duplicated key '${key.slice(0, 64)}' found in RDB file`, offset);
         }
-        db.setKey(key, value);
         if (expireAt >= 0) db.setExpire(key, expireAt);
         loaded++;
       },

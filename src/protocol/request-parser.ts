@@ -19,6 +19,7 @@
  * RespProtocolError into `-ERR Protocol error: …` and closes.
  */
 
+import { latin1Of } from '../util/latin1.js';
 import { splitArgs } from '../util/split-args.js';
 
 /** Redis's PROTO_INLINE_MAX_SIZE: an unterminated line longer than this is refused. */
@@ -211,7 +212,7 @@ export class RequestParser {
     const dataStart = cr + 2;
     // Like Redis, the two bytes after the payload are skipped, not checked.
     if (dataStart + len + 2 <= buf.length) {
-      this.args.push(buf.toString('latin1', dataStart, dataStart + len));
+      this.args.push(latin1Of(buf, dataStart, dataStart + len));
       this.pos = dataStart + len + 2;
       this.pending--;
       return true;

@@ -6,9 +6,7 @@
 
 import { parseLongLong } from '../../util/numbers.js';
 
-export function latin1Of(buf: Uint8Array, start: number, end: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
-}
+export { latin1Of } from '../../util/latin1.js';
 
 export function bytesOf(s: string): Buffer {
   return Buffer.from(s, 'latin1');

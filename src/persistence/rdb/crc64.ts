@@ -3,14 +3,16 @@
  * reflected polynomial 0x95ac9329ac4bc9b5, reflected input and output, initial value 0,
  * no final XOR. "123456789" gives 0xe9c6d914c4b8d9ca.
  *
- * Table-driven, one byte at a time, with the 64-bit state kept as two uint32 halves so the
- * inner loop never allocates a BigInt (the spec's BigInt sketch costs ~100x more). The
+ * Table-driven, slicing-by-8 (eight tables, eight bytes per step; the last few bytes one at
+ * a time), with the 64-bit state kept as two uint32 halves so the inner loop never
+ * allocates a BigInt (the spec's BigInt sketch costs ~100x more). The
  * state is an object the caller owns and feeds incrementally (RDB sinks and sources keep
  * one), and becomes a bigint only at the edge (crc64Value).
  */
 
-const TABLE_LO = new Uint32Array(256);
-const TABLE_HI = new Uint32Array(256);
+/** TABLE_*[k * 256 + i]: the CRC of byte i followed by k zero bytes, low and high halves. */
+const TABLE_LO = new Uint32Array(8 * 256);
+const TABLE_HI = new Uint32Array(8 * 256);
 (() => {
   const POLY_LO = 0xac4bc9b5;
   const POLY_HI = 0x95ac9329;
@@ -29,6 +31,15 @@ const TABLE_HI = new Uint32Array(256);
     TABLE_LO[i] = lo;
     TABLE_HI[i] = hi;
   }
+  for (let k = 1; k < 8; k++) {
+    for (let i = 0; i < 256; i++) {
+      const lo = TABLE_LO[(k - 1) * 256 + i]!;
+      const hi = TABLE_HI[(k - 1) * 256 + i]!;
+      const idx = lo & 0xff;
+      TABLE_LO[k * 256 + i] = (((lo >>> 8) | (hi << 24)) ^ TABLE_LO[idx]!) >>> 0;
+      TABLE_HI[k * 256 + i] = ((hi >>> 8) ^ TABLE_HI[idx]!) >>> 0;
+    }
+  }
 })();
 
 /** A running CRC-64: start at {lo: 0, hi: 0}. */
@@ -45,7 +56,19 @@ export function crc64Init(): Crc64State {
 export function crc64Update(state: Crc64State, buf: Uint8Array, start = 0, end = buf.length): void {
   let lo = state.lo;
   let hi = state.hi;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  for (const last8 = end - 8; i <= last8; i += 8) {
+    // Eight bytes (little-endian) folded into the state, then one lookup per byte.
+    const a = (lo ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))) >>> 0;
+    const b = (hi ^ (buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24))) >>> 0;
+    lo = TABLE_LO[1792 + (a & 0xff)]! ^ TABLE_LO[1536 + ((a >>> 8) & 0xff)]! ^ TABLE_LO[1280 + ((a >>> 16) & 0xff)]! ^
+      TABLE_LO[1024 + (a >>> 24)]! ^ TABLE_LO[768 + (b & 0xff)]! ^ TABLE_LO[512 + ((b >>> 8) & 0xff)]! ^
+      TABLE_LO[256 + ((b >>> 16) & 0xff)]! ^ TABLE_LO[b >>> 24]!;
+    hi = TABLE_HI[1792 + (a & 0xff)]! ^ TABLE_HI[1536 + ((a >>> 8) & 0xff)]! ^ TABLE_HI[1280 + ((a >>> 16) & 0xff)]! ^
+      TABLE_HI[1024 + (a >>> 24)]! ^ TABLE_HI[768 + (b & 0xff)]! ^ TABLE_HI[512 + ((b >>> 8) & 0xff)]! ^
+      TABLE_HI[256 + ((b >>> 16) & 0xff)]! ^ TABLE_HI[b >>> 24]!;
+  }
+  for (; i < end; i++) {
     const idx = (lo ^ buf[i]!) & 0xff;
     lo = ((lo >>> 8) | (hi << 24)) ^ TABLE_LO[idx]!;
     hi = (hi >>> 8) ^ TABLE_HI[idx]!;
