@@ -1,6 +1,9 @@
 /**
- * BGREWRITEAOF (aof.c's bgrewriteaofCommand). The rewrite itself lives in
- * src/persistence/aof; inside MULTI it is only scheduled, as in Redis, and the cron runs it.
+ * BGREWRITEAOF (aof.c's bgrewriteaofCommand), with Redis 7.0's replies. The rewrite itself
+ * lives in src/persistence/aof and runs in the background: "started" goes out at once, as
+ * Redis replies right after fork(). One snapshot at a time, as Redis allows one child: a
+ * running rewrite refuses a second one; a running BGSAVE (or MULTI) makes it scheduled,
+ * and the AOF cron starts it once the keyspace is free.
  */
 
 import type { Client } from '../server/client.js';
@@ -13,11 +16,14 @@ export const specs: readonly CommandSpec[] = [
 
 function bgrewriteaofCommand(c: Client): void {
   const aof = aofOf(c.server);
-  if (c.inExec) {
-    aof.rewriteScheduled = true;
+  if (aof.rewriteInProgress) {
+    c.addReplyError('ERR Background append only file rewriting already in progress');
+  } else if (aof.otherSnapshotRunning || c.inExec) {
+    aof.schedule();
     c.addReplyStatus('Background append only file rewriting scheduled');
-    return;
+  } else if (aof.rewrite()) {
+    c.addReplyStatus('Background append only file rewriting started');
+  } else {
+    c.addReplyError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
   }
-  if (aof.rewrite()) c.addReplyStatus('Background append only file rewriting started');
-  else c.addReplyError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
 }

@@ -4,8 +4,8 @@
  * the reply goes out at once, as Redis replies right after fork().
  *
  * Redis schedules instead of starting when another child runs (an AOF rewrite) or when
- * called inside MULTI/EXEC; here "another child" is another snapshot holding the keyspace
- * hook. The server cron starts a scheduled save once the keyspace is free.
+ * called inside MULTI/EXEC; here "another child" is an AOF rewrite or another snapshot
+ * holding the keyspace hook. The server cron starts a scheduled save once both are done.
  */
 
 import type { Client } from '../server/client.js';
@@ -26,7 +26,7 @@ function bgsaveCommand(c: Client, argv: string[]): void {
   const background = persistence.background;
   if (background.inProgress) {
     c.addReplyError('ERR Background save already in progress');
-  } else if (background.otherSnapshotRunning || c.inExec) {
+  } else if (background.otherSnapshotRunning || persistence.aof.rewriteInProgress || c.inExec) {
     if (schedule || c.inExec) {
       background.scheduled = true;
       c.addReplyStatus('Background saving scheduled');

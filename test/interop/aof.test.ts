@@ -76,9 +76,11 @@ describe('AOF interop with Redis 7.0', { skip: redisSkip }, () => {
       assert.equal(aof.enable(), null);
       const c = await RespClient.connect(h.port!);
       await workload(c, 1);
+      await aof.waitRewrite();
       await workload(c, 2);
       await c.call('BGREWRITEAOF');
       await workload(c, 3);
+      await aof.waitRewrite();
       const expected = await dataset(c);
       c.close();
       aof.shutdown();

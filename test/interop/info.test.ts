@@ -16,6 +16,7 @@ const EXTRA_FIELDS = new Set([
   'vellum_version', // which Vellum answers, beside the Redis version it emulates
   'vellum_bgsave_max_stall_usec', // the forkless BGSAVE's longest hold of the event loop (Redis: fork time)
   'vellum_bgsave_max_loop_delay_usec', // the worst event-loop delay while that BGSAVE ran
+  'vellum_aof_rewrite_max_stall_usec', // the forkless AOF rewrite's longest hold of the event loop (Redis: fork time)
 ]);
 
 /** Sections with their field names (values dropped), in order. */

@@ -12,8 +12,16 @@
  * Start-up with `appendonly yes`: the AOF is the only source (dump.rdb is ignored); with
  * no AOF at all an empty base is written first, then an incr file is opened or created.
  *
+ * A rewrite (rewrite.ts has its protocol) runs in the background beside any state: the
+ * base is written by the forkless snapshot engine over many loop turns while writes go to
+ * the new incr file. One snapshot at a time, as Redis allows one child: BGREWRITEAOF during
+ * a BGSAVE is scheduled and the cron starts it once the BGSAVE ends; during a rewrite it
+ * is refused ("already in progress"); BGSAVE during a rewrite is refused or scheduled by
+ * its command. appendonly no and SHUTDOWN kill a running rewrite (its files are removed).
+ *
  * Rewrite failures back off as Redis's do: after 3 in a row, automatic and scheduled
- * rewrites wait 1, 2, 4 … 60 minutes; BGREWRITEAOF is never held back.
+ * rewrites wait 1, 2, 4 … 60 minutes; BGREWRITEAOF is never held back. A failed rewrite
+ * while the AOF is being switched on drops the temp incr and is scheduled again.
  */
 
 import { join } from 'node:path';
@@ -21,7 +29,8 @@ import type { Server } from '../../server/server.js';
 import { type AofIo, realIo, strerror } from './io.js';
 import { loadAofFiles, prepareManifest, type AofPaths, type LoadResult } from './loader.js';
 import { AofManifest, AofNames, persistManifest } from './manifest.js';
-import { buildBase, tempRewritePath } from './rewrite.js';
+import type { SnapshotHandle, SnapshotProgress, SnapshotResult } from '../snapshot/engine.js';
+import { buildBase, startBase, tempRewritePath } from './rewrite.js';
 import { AofWriter, type FsyncPolicy } from './writer.js';
 
 export { AofLoadError } from './loader.js';
@@ -34,8 +43,12 @@ export class Aof {
   readonly writer: AofWriter;
   baseSize = 0;
   rewriteScheduled = false;
-  private rewriteInProgress = false;
+  /** The running rewrite, null when none runs. */
+  private rewriting: RewriteJob | null = null;
   private rewriteStart = 0;
+  /** The last rewrite's longest hold of the event loop and its peak extra bytes. */
+  private lastMaxStallMs = 0;
+  private lastCowBytes = 0;
   private lastRewriteTimeSec = -1;
   private lastBgrewriteStatus: 'ok' | 'err' = 'ok';
   private rewrites = 0;
@@ -115,103 +128,195 @@ export class Aof {
     this.applyWriterConfig();
     w.switchTo(fd, size);
     w.attach();
-    if (this.timer === null) {
-      this.timer = setInterval(() => this.cron(Date.now()), 100);
-      this.timer.unref();
-    }
+    this.ensureTimer();
   }
 
   private applyWriterConfig(): void {
     const config = this.server.config;
     this.writer.timestamps = config.bool('aof-timestamp-enabled');
+    this.writer.noFsyncOnRewrite = config.bool('no-appendfsync-on-rewrite');
     this.writer.setPolicy(config.string('appendfsync') as FsyncPolicy);
   }
 
   // ------------------------------------------------------------------ on / off
 
-  /** CONFIG SET appendonly yes: a rewrite first, as Redis does. Returns an error or null. */
+  /**
+   * CONFIG SET appendonly yes: a rewrite first, as Redis's startAppendOnly does; writes
+   * go to `temp-<name>.incr` from the rewrite's start. While a BGSAVE runs the rewrite is
+   * scheduled; a running rewrite of the AOF-off state is killed and started again (it
+   * had no incr file collecting writes). Returns an error or null.
+   */
   enable(): string | null {
     if (this.state !== 'off') return null;
-    const { aofDir, names } = this.paths;
-    try {
-      this.io.mkdir(aofDir);
-      const tempIncr = join(aofDir, names.tempIncr);
-      const fd = this.io.openWrite(tempIncr);
-      this.state = 'wait-rewrite';
-      this.startWriting(fd, 0);
-      this.writer.currentSize = 0;
-    } catch (err) {
-      this.server.log.warning(`Can't open the append-only file: ${strerror(err)}`);
-      return `Can't open the append-only file: ${strerror(err)}`;
+    this.state = 'wait-rewrite';
+    this.ensureTimer();
+    if (this.otherSnapshotRunning) {
+      this.rewriteScheduled = true;
+      this.server.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
+      return null;
+    }
+    if (this.rewriting !== null) {
+      this.server.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      this.killRewrite();
     }
     if (!this.rewrite()) {
       this.server.log.warning("Vellum needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
-      this.disable();
+      this.state = 'off';
       return 'Failed to enable the AOF: the initial rewrite failed';
     }
     return null;
   }
 
-  /** CONFIG SET appendonly no: flush, fsync and close the AOF. */
+  /** CONFIG SET appendonly no: flush, fsync and close the AOF; a running rewrite is killed. */
   disable(): void {
     if (this.state === 'off') return;
     this.writer.close();
     this.writer.detach();
-    if (this.state === 'wait-rewrite') {
-      try { this.io.unlink(join(this.paths.aofDir, this.paths.names.tempIncr)); } catch { /* already gone */ }
-    }
+    this.killRewrite();
+    if (this.state === 'wait-rewrite') this.removeTempIncr();
     this.state = 'off';
-    if (this.timer !== null) {
-      clearInterval(this.timer);
-      this.timer = null;
-    }
+    this.rewriteScheduled = false;
+    this.stopTimerIfIdle();
+  }
+
+  private ensureTimer(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.cron(Date.now()), 100);
+    this.timer.unref();
+  }
+
+  private stopTimerIfIdle(): void {
+    if (this.timer === null || this.state !== 'off' || this.rewriteScheduled || this.rewriting !== null) return;
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private removeTempIncr(): void {
+    try { this.io.unlink(join(this.paths.aofDir, this.paths.names.tempIncr)); } catch { /* already gone */ }
   }
 
   // ------------------------------------------------------------------ rewrite
 
+  /** A rewrite runs (Redis: child_type == CHILD_TYPE_AOF). */
+  get rewriteInProgress(): boolean {
+    return this.rewriting !== null;
+  }
+
+  /** Resolves once no rewrite runs (the current one finished, failed or was killed). */
+  async waitRewrite(): Promise<void> {
+    for (let job = this.rewriting; job !== null; job = this.rewriting) {
+      await job.handle?.done.catch(() => undefined);
+      // The completion handler is the next callback of `done`: let it run.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** A BGSAVE (or any other snapshot) holds the keyspace: Redis's "another child". */
+  get otherSnapshotRunning(): boolean {
+    if (this.rewriting !== null) return false;
+    return this.server.persistence.background.inProgress || this.server.keyspace.snapshotHook !== null;
+  }
+
+  /** BGREWRITEAOF while a BGSAVE runs or inside MULTI: run it from the cron when free. */
+  schedule(): void {
+    this.rewriteScheduled = true;
+    // A manual request is not held back by earlier failures (Redis 7.0 does the same).
+    this.consecutiveFailures = 0;
+    this.nextRetry = 0;
+    this.ensureTimer();
+  }
+
   /**
-   * Run a rewrite now (protocol in rewrite.ts). Returns false on failure, after logging
-   * it; the current AOF is never damaged.
+   * Start a rewrite (protocol in rewrite.ts): steps 1 and 2 now, 3 and 4 when the base is
+   * complete (at once for a RESP base). False when it cannot start (another snapshot
+   * runs, or the new incr file cannot be opened), after logging why; a base that fails
+   * later is a failed rewrite (aof_last_bgrewrite_status:err, retried with back-off), as a
+   * forked child failing after BGREWRITEAOF answered. The current AOF is never damaged.
    */
   rewrite(): boolean {
+    if (this.rewriting !== null || this.otherSnapshotRunning) return false;
+    const t0 = performance.now();
     const server = this.server;
     const io = this.io;
     const { dir, aofDir, names } = this.paths;
     const w = this.writer;
-    this.rewriteScheduled = false;
-    this.rewriteInProgress = true;
-    this.rewriteStart = Date.now();
-    this.rewrites++;
-    const temp = tempRewritePath(dir);
-    const am = this.manifest.clone();
+    const preamble = this.rdbPreamble;
+    let firstIncrSeq = 0;
     try {
       io.mkdir(aofDir);
       // 1. New writes go to a new incr file, named in the manifest before anything else.
+      w.flush(true);
       if (this.state === 'on') {
-        w.flush(true);
+        const am = this.manifest.clone();
         am.incrSeq++;
         const incr = { name: names.incr(am.incrSeq), seq: am.incrSeq, type: 'i' as const };
         const fd = io.openAppend(join(aofDir, incr.name));
         am.incrs.push(incr);
-        persistManifest(io, aofDir, names, am);
-        this.manifest = am.clone();
+        try {
+          persistManifest(io, aofDir, names, am);
+        } catch (err) {
+          io.close(fd);
+          throw err;
+        }
+        this.manifest = am;
         w.switchTo(fd, 0);
+        firstIncrSeq = incr.seq;
         server.log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
-      } else {
-        w.flush(true);
+      } else if (this.state === 'wait-rewrite') {
+        const fd = io.openWrite(join(aofDir, names.tempIncr));
+        this.startWriting(fd, 0);
+        w.currentSize = 0;
       }
+    } catch (err) {
+      server.log.warning(`Can't open new incr AOF for background rewrite: ${strerror(err)}`);
+      this.lastBgrewriteStatus = 'err';
+      return false;
+    }
+    this.rewriteScheduled = false;
+    this.rewrites++;
+    this.rewriteStart = Date.now();
+    const baseName = names.base(this.manifest.baseSeq + 1, preamble);
+    const job: RewriteJob = {
+      handle: null, baseName, basePath: join(aofDir, baseName), temp: tempRewritePath(dir), firstIncrSeq,
+      stallMs: 0,
+    };
+    this.rewriting = job;
+    this.ensureTimer();
+    // 2. The base at T, in the background (RDB) or at once (RESP).
+    try {
+      job.handle = startBase(server, io, job.temp, job.basePath, preamble);
+    } catch (err) {
       server.log.notice('Background append only file rewriting started');
-      // 2. The new base.
-      buildBase(server, io, temp, this.rdbPreamble);
-      // 3. Swap it in.
+      this.rewriteFailed(job, err as Error);
+      return true;
+    }
+    job.stallMs = performance.now() - t0;
+    if (job.handle === null) {
+      server.log.notice('Background append only file rewriting started');
+      this.rewriteFinished(job, null);
+      return true;
+    }
+    server.log.notice(`Background append only file rewriting started (forkless snapshot, ${job.handle.progress.keysTotal} keys)`);
+    job.handle.done.then((r) => this.rewriteFinished(job, r), (err: Error) => this.rewriteFailed(job, err));
+    return true;
+  }
+
+  /** Steps 3 and 4: the base is durable and in place; swap the manifest, drop history. */
+  private rewriteFinished(job: RewriteJob, r: SnapshotResult | null): void {
+    if (this.rewriting !== job) return; // killed meanwhile
+    const t0 = performance.now();
+    const io = this.io;
+    const { aofDir, names } = this.paths;
+    const w = this.writer;
+    const am = this.manifest.clone();
+    try {
+      // 3. The one moment the AOF changes.
       am.baseSeq++;
-      const baseName = names.base(am.baseSeq, this.rdbPreamble);
-      io.rename(temp, join(aofDir, baseName));
       if (am.base !== null) am.history.push({ ...am.base, type: 'h' });
-      am.base = { name: baseName, seq: am.baseSeq, type: 'b' };
-      const keep = this.state === 'on' ? am.incrs.pop()! : null;
-      for (const ai of am.incrs) am.history.push({ ...ai, type: 'h' });
-      am.incrs = keep === null ? [] : [keep];
+      am.base = { name: job.baseName, seq: am.baseSeq, type: 'b' };
+      const keep = this.state === 'on' ? am.incrs.filter((ai) => ai.seq >= job.firstIncrSeq) : [];
+      for (const ai of am.incrs) if (!keep.includes(ai)) am.history.push({ ...ai, type: 'h' });
+      am.incrs = keep;
       if (this.state === 'wait-rewrite') {
         am.incrSeq++;
         const incr = { name: names.incr(am.incrSeq), seq: am.incrSeq, type: 'i' as const };
@@ -219,25 +324,67 @@ export class Aof {
         am.incrs.push(incr);
       }
       persistManifest(io, aofDir, names, am);
-      this.manifest = am;
-      if (this.state === 'wait-rewrite') this.state = 'on';
-      this.baseSize = io.size(join(aofDir, baseName));
-      w.currentSize = this.baseSize + (this.state === 'on' ? w.incrSize : 0);
-      // 4. History goes.
-      this.deleteHistory();
     } catch (err) {
-      try { io.unlink(temp); } catch { /* never created */ }
-      server.log.warning(`Background AOF rewrite failed: ${(err as Error).message}`);
-      this.rewriteDone(false);
-      return false;
+      this.rewriteFailed(job, err as Error);
+      return;
     }
-    server.log.notice('Background AOF rewrite finished successfully');
+    this.manifest = am;
+    if (this.state === 'wait-rewrite') this.state = 'on';
+    this.baseSize = io.size(job.basePath);
+    w.currentSize = this.baseSize + (this.state === 'on' ? w.incrSize : 0);
+    // 4. History goes.
+    this.deleteHistory();
+    this.rewriting = null;
+    this.noteStall(job, r, performance.now() - t0);
+    this.lastCowBytes = r === null ? 0 : r.peakExtraBytes;
+    this.server.log.notice('Background AOF rewrite finished successfully');
     this.rewriteDone(true);
-    return true;
+  }
+
+  /** A failed base or manifest swap: remove what it wrote; the current AOF is untouched. */
+  private rewriteFailed(job: RewriteJob, err: Error): void {
+    if (this.rewriting !== job) return;
+    this.rewriting = null;
+    this.noteStall(job, null, 0);
+    this.discardRewriteFiles(job);
+    this.server.log.warning(`Background AOF rewrite terminated with error: ${err.message}`);
+    if (this.state === 'wait-rewrite') {
+      // Redis deletes the temp incr and schedules another try to switch the AOF on.
+      this.writer.close();
+      this.writer.detach();
+      this.removeTempIncr();
+      this.rewriteScheduled = true;
+    }
+    this.rewriteDone(false);
+  }
+
+  /** SHUTDOWN, appendonly no, a restart of the rewrite: stop it; not counted as a failure. */
+  private killRewrite(): void {
+    const job = this.rewriting;
+    if (job === null) return;
+    this.server.log.notice('Killing running AOF rewrite');
+    this.rewriting = null;
+    job.handle?.cancel('killed');
+    this.discardRewriteFiles(job);
+    this.lastRewriteTimeSec = Math.round((Date.now() - this.rewriteStart) / 1000);
+  }
+
+  /** The temp base and, if the rename already happened, the base the manifest never named. */
+  private discardRewriteFiles(job: RewriteJob): void {
+    try { this.io.unlink(job.temp); } catch { /* removed by the sink, or never created */ }
+    if (this.manifest.base?.name !== job.baseName) {
+      try { this.io.unlink(job.basePath); } catch { /* never renamed */ }
+    }
+  }
+
+  /** The rewrite's longest hold of the event loop: its start, a slice, a hook, its end. */
+  private noteStall(job: RewriteJob, r: SnapshotResult | null, endMs: number): void {
+    const p = r ?? job.handle?.progress;
+    const slices = p === undefined ? 0 : Math.max(p.longestSliceMs, p.longestHookMs);
+    this.lastMaxStallMs = Math.max(job.stallMs, slices, endMs);
   }
 
   private rewriteDone(ok: boolean): void {
-    this.rewriteInProgress = false;
     this.lastRewriteTimeSec = Math.round((Date.now() - this.rewriteStart) / 1000);
     this.lastBgrewriteStatus = ok ? 'ok' : 'err';
     if (ok) {
@@ -246,7 +393,9 @@ export class Aof {
     } else if (++this.consecutiveFailures >= 3) {
       const minutes = Math.min(60, 2 ** (this.consecutiveFailures - 3));
       this.nextRetry = Date.now() + minutes * 60_000;
+      this.server.log.warning(`Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${minutes} minutes`);
     }
+    this.stopTimerIfIdle();
   }
 
   /** Remove history files from disk and from the manifest (aofDelHistoryFiles). */
@@ -259,13 +408,21 @@ export class Aof {
       try { this.io.unlink(join(aofDir, ai.name)); } catch { /* already gone */ }
     }
     am.history = [];
-    persistManifest(this.io, aofDir, names, am);
+    try {
+      persistManifest(this.io, aofDir, names, am);
+    } catch (err) {
+      // The swapped manifest is in place; history lines in it are harmless until next time.
+      this.server.log.warning(`Can't persist the AOF manifest after removing history files: ${(err as Error).message}`);
+    }
   }
 
-  /** Scheduled and automatic rewrites, postponed writes, everysec fsync, error retries. */
+  /**
+   * Scheduled and automatic rewrites, postponed writes, everysec fsync, error retries.
+   * Nothing starts while a rewrite or a BGSAVE runs, as Redis waits for its child.
+   */
   cron(now: number): void {
     this.writer.cron();
-    if (this.rewriteInProgress || now < this.nextRetry) return;
+    if (this.rewriting !== null || this.otherSnapshotRunning || now < this.nextRetry) return;
     if (this.rewriteScheduled) {
       this.rewrite();
       return;
@@ -298,31 +455,56 @@ export class Aof {
       case 'aof-timestamp-enabled':
         this.writer.timestamps = value as boolean;
         return null;
+      case 'no-appendfsync-on-rewrite':
+        this.writer.noFsyncOnRewrite = value as boolean;
+        return null;
     }
     return null;
   }
 
+  /** SHUTDOWN: a running rewrite is killed (its files removed), then the AOF is synced. */
   shutdown(): void {
-    if (this.state === 'off') return;
+    if (this.rewriting !== null) {
+      this.server.log.warning('There is a child rewriting the AOF. Killing it!');
+      this.killRewrite();
+    }
+    this.rewriteScheduled = false;
+    if (this.state === 'off') {
+      this.stopTimerIfIdle();
+      return;
+    }
     this.server.log.notice('Calling fsync() on the AOF file.');
     this.disable();
   }
 
-  /** The aof_* lines of INFO persistence, split where Redis puts the loading fields. */
+  /** The running rewrite's snapshot progress (INFO's current_* fields), or null. */
+  get rewriteProgress(): Readonly<SnapshotProgress> | null {
+    return this.rewriting?.handle?.progress ?? null;
+  }
+
+  /**
+   * The aof_* lines of INFO persistence, split where Redis puts the loading fields.
+   * aof_last_cow_size carries the last rewrite's peak extra bytes (as rdb_last_cow_size
+   * does for BGSAVE), and vellum_aof_rewrite_max_stall_usec its longest hold of the event
+   * loop (the running one's so far), Vellum's answer to fork time.
+   */
   infoFields(): string[] {
     const w = this.writer;
     const writeErr = w.lastWriteStatus === 'err' || w.fsyncStatus === 'err';
+    const job = this.rewriting;
+    if (job !== null) this.noteStall(job, null, 0);
     return [
       `aof_enabled:${this.state !== 'off' ? 1 : 0}`,
-      `aof_rewrite_in_progress:${this.rewriteInProgress ? 1 : 0}`,
+      `aof_rewrite_in_progress:${job !== null ? 1 : 0}`,
       `aof_rewrite_scheduled:${this.rewriteScheduled ? 1 : 0}`,
       `aof_last_rewrite_time_sec:${this.lastRewriteTimeSec}`,
-      `aof_current_rewrite_time_sec:${this.rewriteInProgress ? Math.round((Date.now() - this.rewriteStart) / 1000) : -1}`,
+      `aof_current_rewrite_time_sec:${job !== null ? Math.floor((Date.now() - this.rewriteStart) / 1000) : -1}`,
       `aof_last_bgrewrite_status:${this.lastBgrewriteStatus}`,
       `aof_rewrites:${this.rewrites}`,
       `aof_rewrites_consecutive_failures:${this.consecutiveFailures}`,
       `aof_last_write_status:${writeErr ? 'err' : 'ok'}`,
-      'aof_last_cow_size:0',
+      `aof_last_cow_size:${this.lastCowBytes}`,
+      `vellum_aof_rewrite_max_stall_usec:${Math.round(this.lastMaxStallMs * 1000)}`,
       'module_fork_in_progress:0',
       'module_fork_last_cow_size:0',
     ];
@@ -341,6 +523,19 @@ export class Aof {
       `aof_delayed_fsync:${w.delayedFsync}`,
     ];
   }
+}
+
+/** One running rewrite: where its base goes and what it covers. */
+interface RewriteJob {
+  /** The snapshot writing an RDB base; null for a RESP base (written at once). */
+  handle: SnapshotHandle | null;
+  baseName: string;
+  basePath: string;
+  temp: string;
+  /** Incr files from this seq on were opened at or after T: the new base does not cover them. */
+  firstIncrSeq: number;
+  /** How long starting it held the event loop. */
+  stallMs: number;
 }
 
 const registry = new WeakMap<Server, Aof>();

@@ -46,8 +46,12 @@ export class AofWriter implements PropagationSink, SyncGate {
   currentSize = 0;
   policy: FsyncPolicy = 'everysec';
   timestamps = false;
-  /** no-appendfsync-on-rewrite while a rewrite runs. */
-  suppressFsync = false;
+  /**
+   * no-appendfsync-on-rewrite: no fsync while a snapshot (BGSAVE or rewrite, Redis's
+   * "active child") runs. Redis then acknowledges `always` writes unsynced; so do we
+   * (hold() holds nothing), and the first flush after the snapshot syncs what was written.
+   */
+  noFsyncOnRewrite = false;
   delayedFsync = 0;
   lastWriteStatus: 'ok' | 'err' = 'ok';
   lastWriteError = '';
@@ -137,9 +141,14 @@ export class AofWriter implements PropagationSink, SyncGate {
 
   // ------------------------------------------------------------------ the durability gate
 
+  /** Redis's `aof_no_fsync_on_rewrite && hasActiveChildProcess()`. */
+  private get fsyncSuppressed(): boolean {
+    return this.noFsyncOnRewrite && this.server.keyspace.snapshotHook !== null;
+  }
+
   /** SyncGate: `c`'s output so far waits for the fsync covering its latest effect. */
   hold(c: Client): void {
-    if (this.policy !== 'always') return;
+    if (this.policy !== 'always' || this.fsyncSuppressed) return;
     const gen = this.buf.length > 0 ? this.writtenGen + 1 : this.writtenGen;
     if (gen <= this.syncedGen) return;
     let b = c.syncBarriers;
@@ -192,6 +201,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     const now = Date.now();
     const nowSec = Math.floor(now / 1000);
     if (this.buf.length === 0) {
+      if (this.fsyncSuppressed) return;
       if (this.policy === 'everysec' && this.syncedIncrSize !== this.incrSize && nowSec > this.lastFsyncSec && !this.syncInFlight) {
         this.startFsync();
       } else if (this.policy === 'always' && this.writtenGen > this.syncedGen && !this.syncInFlight) {
@@ -210,7 +220,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     }
     this.postponedStart = 0;
     if (!this.writeBuffer()) return;
-    if (this.suppressFsync) return;
+    if (this.fsyncSuppressed) return;
     if (this.policy === 'always') {
       if (!this.syncInFlight) this.startFsync();
     } else if (this.policy === 'everysec' && nowSec > this.lastFsyncSec && !this.syncInFlight) {
@@ -287,7 +297,7 @@ export class AofWriter implements PropagationSink, SyncGate {
       if (fd === this.fd && size > this.syncedIncrSize) this.syncedIncrSize = size;
       this.releaseWaiters();
       // Writes made while this fsync ran wait for the next one: start it now.
-      if (this.policy === 'always' && this.writtenGen > this.syncedGen && this.fd >= 0 && !this.suppressFsync) this.startFsync();
+      if (this.policy === 'always' && this.writtenGen > this.syncedGen && this.fd >= 0 && !this.fsyncSuppressed) this.startFsync();
     });
   }
 

@@ -14,6 +14,11 @@
  *  5. fsync the directory so the rename survives a power loss.
  * abort() at any point before 4 unlinks the temp file at once and closes it.
  *
+ * Incremental fsync (aof-rewrite-incremental-fsync, Redis's rioSetAutoSync): with
+ * `autoSyncBytes` > 0 the file is fsynced each time that many bytes have been written
+ * since the last fsync, between two writev calls, so the final fsync has little left to
+ * flush and the kernel never holds a huge dirty backlog that would stall other writers.
+ *
  * Backpressure: write() returns false once more than HIGH_WATER bytes wait for the disk,
  * and onDrain() calls back when the queue falls under LOW_WATER, so the snapshot's extra
  * memory stays bounded by the disk's speed, not the dataset's size.
@@ -38,11 +43,13 @@ export class FileSnapshotSink implements SnapshotSink {
   private error: Error | null = null;
   private aborted = false;
   bytesWritten = 0;
+  private unsyncedBytes = 0;
 
   /** Opens the temp file now (step 1); throws an Error naming it on failure. */
   constructor(
     readonly path: string,
     readonly tempPath: string,
+    private readonly autoSyncBytes = 0,
   ) {
     try {
       this.fd = openSync(tempPath, 'w');
@@ -146,33 +153,44 @@ export class FileSnapshotSink implements SnapshotSink {
     this.queued = 0;
     this.writing = true;
     writev(this.fd, bufs, (err, written) => {
-      this.writing = false;
       this.bytesWritten += written;
-      if (err === null && written < this.inFlight) {
-        // A short write: requeue the tail in front of what arrived meanwhile.
-        const rest = Buffer.concat(bufs).subarray(written);
-        this.queue.unshift(rest);
-        this.queued += rest.length;
-      } else if (err !== null && this.error === null) {
-        this.error = new Error(`write (${this.tempPath}): ${err.message}`);
-      }
-      this.inFlight = 0;
-      if (this.aborted) {
-        this.closeFd();
+      this.unsyncedBytes += written;
+      if (err === null && this.autoSyncBytes > 0 && this.unsyncedBytes >= this.autoSyncBytes && !this.aborted) {
+        this.unsyncedBytes = 0;
+        fsync(this.fd, (syncErr) => this.written(bufs, syncErr ?? null, written));
         return;
       }
-      if (this.error !== null) {
-        this.queue = [];
-        this.queued = 0;
-      }
-      if (this.queued > 0) this.writeQueued();
-      else if (this.ending !== null) this.finish();
-      if (this.drainWaiter !== null && (this.bufferedBytes < LOW_WATER || this.error !== null)) {
-        const resume = this.drainWaiter;
-        this.drainWaiter = null;
-        resume();
-      }
+      this.written(bufs, err, written);
     });
+  }
+
+  /** A writev (and its incremental fsync, if any) returned: next write, finish or fail. */
+  private written(bufs: Buffer[], err: NodeJS.ErrnoException | null, written: number): void {
+    this.writing = false;
+    if (err === null && written < this.inFlight) {
+      // A short write: requeue the tail in front of what arrived meanwhile.
+      const rest = Buffer.concat(bufs).subarray(written);
+      this.queue.unshift(rest);
+      this.queued += rest.length;
+    } else if (err !== null && this.error === null) {
+      this.error = new Error(`${err.syscall === 'fsync' ? 'fsync' : 'write'} (${this.tempPath}): ${err.message}`);
+    }
+    this.inFlight = 0;
+    if (this.aborted) {
+      this.closeFd();
+      return;
+    }
+    if (this.error !== null) {
+      this.queue = [];
+      this.queued = 0;
+    }
+    if (this.queued > 0) this.writeQueued();
+    else if (this.ending !== null) this.finish();
+    if (this.drainWaiter !== null && (this.bufferedBytes < LOW_WATER || this.error !== null)) {
+      const resume = this.drainWaiter;
+      this.drainWaiter = null;
+      resume();
+    }
   }
 }
 

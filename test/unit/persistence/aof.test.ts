@@ -14,6 +14,8 @@ import { Aof, aofOf } from '../../../src/persistence/aof/index.js';
 import { realIo, type AofIo } from '../../../src/persistence/aof/io.js';
 import { ManifestError, parseManifest } from '../../../src/persistence/aof/manifest.js';
 import { respCommand } from '../../../src/persistence/aof/resp.js';
+import { startSnapshot } from '../../../src/persistence/snapshot/engine.js';
+import { FileSnapshotSink } from '../../../src/persistence/snapshot/file-sink.js';
 import { tempDir } from '../../helpers/servers.js';
 import { RespClient, Status, ErrorReply } from '../../helpers/resp-client.js';
 
@@ -229,6 +231,7 @@ describe('AOF writer', () => {
     const aof = new Aof(h.server, io);
     try {
       assert.equal(aof.enable(), null);
+      await aof.waitRewrite();
       await fn(h.server, io, aof, h.port!);
     } finally {
       io.releaseSyncs();
@@ -261,6 +264,32 @@ describe('AOF writer', () => {
       } finally {
         writer.close();
         reader.close();
+      }
+    });
+  });
+
+  it('no-appendfsync-on-rewrite: while a snapshot runs, always-writes are acknowledged without fsync', async () => {
+    await withWriter('always', async (s, io, aof, port) => {
+      s.config.setMany([['no-appendfsync-on-rewrite', 'yes']]);
+      aof.applyConfig('no-appendfsync-on-rewrite', true);
+      const c = await RespClient.connect(port);
+      const sink = { write: () => true, onDrain: (r: () => void) => r(), end: async () => undefined, abort() {}, bufferedBytes: 0 };
+      const snap = startSnapshot(s.keyspace, sink, { compression: false, listMaxListpackSize: 128, checksum: true, aofBase: true, now: Date.now(), manual: true });
+      try {
+        assert.deepEqual(await c.call('SET', 'k', 'v'), new Status('OK'));
+        assert.equal(io.pendingSyncs.length, 0, 'an fsync was issued during the snapshot');
+        snap.cancel();
+        // The snapshot is over: the next write waits for its fsync again.
+        let acked = false;
+        const pending = c.call('SET', 'k', 'w').then((r) => { acked = true; return r; });
+        await new Promise((r) => setTimeout(r, 30));
+        assert.equal(acked, false);
+        assert.equal(io.pendingSyncs.length, 1);
+        io.releaseSyncs();
+        assert.deepEqual(await pending, new Status('OK'));
+      } finally {
+        snap.cancel();
+        c.close();
       }
     });
   });
@@ -298,6 +327,7 @@ describe('AOF writer', () => {
         const first = readFileSync(join(s.dir, 'appendonlydir', aof.manifest.incrs.at(-1)?.name ?? 'temp-appendonly.aof.incr'), 'latin1');
         assert.match(first, /^#TS:\d+\r\n\*2\r\n\$6\r\nSELECT\r\n\$1\r\n0\r\n\*3\r\n\$3\r\nSET\r\n/);
         await c.call('BGREWRITEAOF');
+        await aof.waitRewrite();
         await c.call('SET', 'b', '2');
         await new Promise((r) => setImmediate(r));
         const ad = join(s.dir, 'appendonlydir');
@@ -314,6 +344,24 @@ describe('AOF writer', () => {
   });
 });
 
+describe('AOF rewrite base sink', () => {
+  it('aof-rewrite-incremental-fsync: the base fsynced every few bytes is complete and renamed into place', async () => {
+    const dir = tempDir('vellum-aofsink-');
+    dirs.push(dir);
+    const sink = new FileSnapshotSink(join(dir, 'base.rdb'), join(dir, 'temp.rdb'), 16);
+    let expected = '';
+    for (let i = 0; i < 200; i++) {
+      const chunk = `chunk ${i} of the base\n`;
+      expected += chunk;
+      sink.write(Buffer.from(chunk));
+      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await sink.end();
+    assert.equal(readFileSync(join(dir, 'base.rdb'), 'latin1'), expected);
+    assert.equal(existsSync(join(dir, 'temp.rdb')), false);
+  });
+});
+
 describe('AOF through the server', () => {
   it('CONFIG SET appendonly yes rewrites first; a restart with appendonly yes loads it and ignores dump.rdb', async () => {
     const dir = tempDir('vellum-aofcfg-');
@@ -323,6 +371,7 @@ describe('AOF through the server', () => {
     await c.call('SET', 'before', '1');
     assert.deepEqual(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), new Status('OK'));
     await c.call('SET', 'after', '2');
+    await aofOf(h.server).waitRewrite();
     const info = String(await c.call('INFO', 'persistence'));
     assert.match(info, /aof_enabled:1\r\n/);
     assert.match(info, /aof_rewrites:1\r\n/);
