@@ -18,9 +18,15 @@
  * cursor over the buckets (dict.c, dictScan), which returns every field present for the
  * whole scan even when the table doubles or halves between calls. Growing rehashes every
  * entry at once (amortised O(1); Redis spreads it over later operations).
+ *
+ * Snapshots: while a snapshot writes a big hash across slices it installs an ElementHook
+ * (keyspace.ts) on the table, told before each field changes; meanwhile the table never
+ * shrinks, so the reverse-binary scan the snapshot reads with returns every unchanged field
+ * exactly once (growing keeps dictScan's no-repeat guarantee, shrinking would break it).
  */
 
 import type { CollectionValue } from './value.js';
+import type { ElementHook } from './keyspace.js';
 
 export interface HashLimits {
   maxListpackEntries: number;
@@ -123,6 +129,8 @@ function rev32(v: number): number {
 export class HashTable {
   buckets: Map<string, string>[] = [new Map()];
   size = 0;
+  /** A running snapshot's field-level copy-on-write; null otherwise (one test per write). */
+  hook: ElementHook | null = null;
 
   constructor(readonly target = BUCKET_TARGET) {}
 
@@ -140,6 +148,7 @@ export class HashTable {
 
   /** Returns true when the field is new. */
   set(field: string, value: string): boolean {
+    if (this.hook !== null) this.hook.beforeElementChange(field);
     const b = this.bucket(field);
     const before = b.size;
     b.set(field, value);
@@ -149,11 +158,24 @@ export class HashTable {
   }
 
   delete(field: string): boolean {
-    if (!this.bucket(field).delete(field)) return false;
+    const b = this.bucket(field);
+    if (this.hook !== null) {
+      if (!b.has(field)) return false;
+      this.hook.beforeElementChange(field);
+    }
+    if (!b.delete(field)) return false;
     this.size--;
     const n = this.buckets.length;
-    if (n > 1 && this.size < (n * this.target) / 8) this.resize(n / 2);
+    if (n > 1 && this.hook === null && this.size < (n * this.target) / 8) this.resize(n / 2);
     return true;
+  }
+
+  /**
+   * Whether a scan that has reached `cursor` (with no shrink since it began) has returned
+   * `field`'s bucket: buckets are visited in increasing reversed-bit order.
+   */
+  scanned(field: string, cursor: number): boolean {
+    return rev32(fieldHash(field) & (this.buckets.length - 1)) < rev32(cursor);
   }
 
   *entries(): IterableIterator<[string, string]> {
@@ -180,7 +202,8 @@ export class HashTable {
     let v = cursor >>> 0;
     do {
       const mask = this.buckets.length - 1;
-      for (const [f, val] of this.buckets[v & mask]) out.push(f, val);
+      const b = this.buckets[v & mask];
+      for (const f of b.keys()) out.push(f, b.get(f)!); // no [f, v] array per field
       v = (v | ~mask) >>> 0;
       v = rev32((rev32(v) + 1) >>> 0);
     } while (v !== 0 && (out.length - before) / 2 < count);
@@ -328,6 +351,16 @@ export class HashValue implements CollectionValue {
     if (this.table !== null) return this.table.scan(cursor, count, out);
     for (const [f, v] of this.entries()) out.push(f, v);
     return 0;
+  }
+
+  /** Install or remove a snapshot's field-level hook (hashtable encoding only). */
+  setElementHook(hook: ElementHook | null): void {
+    this.table!.hook = hook;
+  }
+
+  /** HashTable.scanned, for a snapshot reading this hash with scan(). */
+  scanned(field: string, cursor: number): boolean {
+    return this.table!.scanned(field, cursor);
   }
 
   private convert(): void {

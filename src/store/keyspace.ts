@@ -25,6 +25,17 @@ export interface SnapshotHook {
   beforeSwap(a: Db, b: Db): void;
 }
 
+/**
+ * Field-level copy-on-write for one big collection (a hashtable hash or set, a skiplist
+ * zset) that a snapshot writes across slices: installed on the value with
+ * setElementHook(), it is told before an element (hash field, set or zset member) is
+ * added, changed or removed, and before a removal moves another element, so the snapshot
+ * keeps only the pre-images of what changes (persistence/snapshot/engine.ts).
+ */
+export interface ElementHook {
+  beforeElementChange(element: string): void;
+}
+
 export interface KeyspaceStats {
   hits: number;
   misses: number;

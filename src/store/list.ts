@@ -10,9 +10,26 @@
  *
  * Limit: one backing array holds at most about 2^27 elements in V8 (FixedArray::kMaxLength
  * on 64-bit); push refuses to grow beyond it rather than corrupt the list.
+ *
+ * Snapshots: a snapshot writing a big list across slices installs a ListHook, told before
+ * each change in terms of positions, so it keeps only the elements it still needs that a
+ * change removes or overwrites (persistence/snapshot/engine.ts). The hook costs every list
+ * one field and every write one null test.
  */
 
 import type { CollectionValue } from './value.js';
+
+/** What a running snapshot learns before a list changes (positions before the change). */
+export interface ListHook {
+  /** One element is about to be added at the head. */
+  beforePushHead(): void;
+  /** The first `head` and the last `tail` elements are about to be removed (pops, LTRIM). */
+  beforeRemoveEnds(head: number, tail: number): void;
+  /** Element i is about to be overwritten (LSET). */
+  beforeSet(i: number): void;
+  /** Elements are about to move in the middle (LINSERT, LREM). */
+  beforeReshape(): void;
+}
 
 const MIN_CAPACITY = 4;
 /** V8's largest FixedArray on 64-bit, rounded down to a power of two. */
@@ -24,6 +41,8 @@ export class ListValue implements CollectionValue {
   private head = 0;
   private len = 0;
   private mask: number;
+  /** A running snapshot's copy-on-write hook, or null. */
+  hook: ListHook | null = null;
 
   constructor(capacity = MIN_CAPACITY) {
     let cap = MIN_CAPACITY;
@@ -60,11 +79,19 @@ export class ListValue implements CollectionValue {
     return this.range(0, this.len - 1);
   }
 
-  /** Elements start..end inclusive (already normalised, 0 ≤ start ≤ end < length). */
+  /**
+   * Elements start..end inclusive (already normalised, 0 ≤ start ≤ end < length). Copied
+   * with at most two slices, block copies about twice as fast as an element loop (a
+   * snapshot copies a big list's unwritten part this way before LINSERT or LREM).
+   */
   range(start: number, end: number): string[] {
-    const out: string[] = new Array(Math.max(0, end - start + 1));
-    for (let i = start, j = 0; i <= end; i++, j++) out[j] = this.items[(this.head + i) & this.mask]!;
-    return out;
+    const n = end - start + 1;
+    if (n <= 0) return [];
+    const items = this.items as string[];
+    const from = (this.head + start) & this.mask;
+    const cap = this.mask + 1;
+    if (from + n <= cap) return items.slice(from, from + n);
+    return items.slice(from).concat(items.slice(0, from + n - cap));
   }
 
   /** Element at index 0..length-1. */
@@ -73,6 +100,7 @@ export class ListValue implements CollectionValue {
   }
 
   set(i: number, v: string): void {
+    if (this.hook !== null) this.hook.beforeSet(i);
     this.items[(this.head + i) & this.mask] = v;
   }
 
@@ -83,6 +111,7 @@ export class ListValue implements CollectionValue {
   }
 
   pushHead(v: string): void {
+    if (this.hook !== null) this.hook.beforePushHead();
     if (this.len > this.mask) this.grow();
     this.head = (this.head - 1) & this.mask;
     this.items[this.head] = v;
@@ -91,6 +120,7 @@ export class ListValue implements CollectionValue {
 
   /** Remove and return the head; the list must not be empty. */
   popHead(): string {
+    if (this.hook !== null) this.hook.beforeRemoveEnds(1, 0);
     const v = this.items[this.head]!;
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
@@ -101,6 +131,7 @@ export class ListValue implements CollectionValue {
 
   /** Remove and return the tail; the list must not be empty. */
   popTail(): string {
+    if (this.hook !== null) this.hook.beforeRemoveEnds(0, 1);
     const i = (this.head + this.len - 1) & this.mask;
     const v = this.items[i]!;
     this.items[i] = undefined;
@@ -113,6 +144,7 @@ export class ListValue implements CollectionValue {
   insertAt(i: number, v: string): void {
     if (i === 0) return this.pushHead(v);
     if (i === this.len) return this.pushTail(v);
+    if (this.hook !== null) this.hook.beforeReshape();
     if (this.len > this.mask) this.grow();
     const { items, mask } = this;
     if (i < this.len / 2) {
@@ -131,6 +163,7 @@ export class ListValue implements CollectionValue {
    * Returns how many were removed.
    */
   removeEqual(value: string, limit: number, fromTail: boolean): number {
+    if (this.hook !== null) this.hook.beforeReshape();
     const { items, mask, head, len } = this;
     let removed = 0;
     if (!fromTail) {
@@ -158,6 +191,10 @@ export class ListValue implements CollectionValue {
 
   /** Keep elements start..end inclusive (normalised, or start > end to empty the list). */
   trim(start: number, end: number): void {
+    if (this.hook !== null) {
+      if (start > end || start >= this.len) this.hook.beforeRemoveEnds(this.len, 0);
+      else this.hook.beforeRemoveEnds(start, Math.max(0, this.len - 1 - end));
+    }
     if (start > end || start >= this.len) {
       this.items = new Array(MIN_CAPACITY);
       this.mask = MIN_CAPACITY - 1;

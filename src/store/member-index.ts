@@ -18,7 +18,14 @@
  * nothing unvisited; additions land at the top (visited), and may be missed, which SCAN
  * allows for members not present throughout. So every member present for the whole scan
  * is returned, Redis's guarantee.
+ *
+ * Snapshots: a snapshot writing a big set or zset across slices installs an ElementHook
+ * (keyspace.ts), told before a member is added or removed and before a removal moves the
+ * last member into the hole. So a member nobody touched keeps its position, and the
+ * snapshot's top-down scan returns each such member exactly once.
  */
+
+import type { ElementHook } from './keyspace.js';
 
 /** 2**24 is V8's hard limit; stay clear of it. */
 export const DEFAULT_CHUNK_LIMIT = 8_000_000;
@@ -26,6 +33,8 @@ export const DEFAULT_CHUNK_LIMIT = 8_000_000;
 export class MemberIndex {
   readonly members: string[] = [];
   private readonly chunks: Map<string, number>[] = [new Map()];
+  /** A running snapshot's element-level copy-on-write; null otherwise (one test per write). */
+  hook: ElementHook | null = null;
 
   constructor(private readonly chunkLimit = DEFAULT_CHUNK_LIMIT) {}
 
@@ -56,6 +65,7 @@ export class MemberIndex {
 
   /** Append a member known to be absent; returns its position. */
   push(member: string): number {
+    if (this.hook !== null) this.hook.beforeElementChange(member);
     const pos = this.members.length;
     this.members.push(member);
     let last = this.chunks[this.chunks.length - 1]!;
@@ -81,9 +91,13 @@ export class MemberIndex {
       }
     }
     if (chunk === undefined) return -1;
-    chunk.delete(member);
     const members = this.members;
     const lastPos = members.length - 1;
+    if (this.hook !== null) {
+      this.hook.beforeElementChange(member);
+      if (pos !== lastPos) this.hook.beforeElementChange(members[lastPos]!);
+    }
+    chunk.delete(member);
     const moved = members.pop()!;
     if (pos !== lastPos) {
       members[pos] = moved;
@@ -101,6 +115,11 @@ export class MemberIndex {
         return;
       }
     }
+  }
+
+  /** Whether a scan that has reached `cursor` has returned `member` (see the file comment). */
+  scanned(member: string, cursor: number): boolean {
+    return cursor !== 0 && this.indexOf(member) >= cursor;
   }
 
   /** A uniformly random position; the index must not be empty. */

@@ -15,6 +15,7 @@
 
 import { parseLongLong } from '../util/numbers.js';
 import type { CollectionValue } from './value.js';
+import type { ElementHook } from './keyspace.js';
 import { MemberIndex } from './member-index.js';
 
 export interface SetLimits {
@@ -143,6 +144,16 @@ export class SetValue implements CollectionValue {
       return 0;
     }
     return this.dict!.scan(cursor, count, out);
+  }
+
+  /** Install or remove a snapshot's element-level hook (hashtable encoding only; member-index.ts). */
+  setElementHook(hook: ElementHook | null): void {
+    this.dict!.hook = hook;
+  }
+
+  /** Whether a snapshot's scan() that has reached `cursor` has returned `member`. */
+  scanned(member: string, cursor: number): boolean {
+    return this.dict!.scanned(member, cursor);
   }
 
   private convertToHashtable(): void {

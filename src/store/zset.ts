@@ -16,10 +16,15 @@
  * Conversions follow Redis: listpack → skiplist when an insert passes a limit; back to
  * listpack only when a STORE command builds a result that fits (shrinkIfFits).
  * Everything rank-based is ascending; callers mirror ranks for REV forms.
+ *
+ * Snapshots: a snapshot writing a big zset across slices reads it with scanScores (member
+ * index positions, top down) and installs an ElementHook on the index (member-index.ts),
+ * which add() also calls before it moves an existing member to a new score.
  */
 
 import { formatDouble } from '../util/numbers.js';
 import type { CollectionValue } from './value.js';
+import type { ElementHook } from './keyspace.js';
 import { MemberIndex } from './member-index.js';
 import { entryLowerBound, lexLowerBound, RankedList, scoreLowerBound } from './ranked-list.js';
 
@@ -137,6 +142,7 @@ export class ZSetValue implements CollectionValue {
     }
     const old = big.scores[pos]!;
     if (old !== score) {
+      if (big.index.hook !== null) big.index.hook.beforeElementChange(member);
       big.list.remove(old, member);
       big.list.insert(score, member);
       big.scores[pos] = score;
@@ -251,10 +257,35 @@ export class ZSetValue implements CollectionValue {
       for (const [m, s] of this.entries()) out.push(m, formatDouble(s));
       return 0;
     }
-    const members: string[] = [];
-    const next = big.index.scan(cursor, count, members);
-    for (const m of members) out.push(m, formatDouble(big.scores[big.index.indexOf(m)]!));
+    const entries: (string | number)[] = [];
+    const next = this.scanScores(cursor, count, entries);
+    for (let i = 0; i < entries.length; i += 2) out.push(entries[i] as string, formatDouble(entries[i + 1] as number));
     return next;
+  }
+
+  /**
+   * A skiplist's scan step with numeric scores: pushes member, score pairs from the member
+   * index's positions, top down (MemberIndex.scan's cursor); 0 when done.
+   */
+  scanScores(cursor: number, count: number, out: (string | number)[]): number {
+    const { index, scores } = this.big!;
+    const members = index.members;
+    let p = cursor === 0 || cursor > members.length ? members.length : cursor;
+    for (let taken = 0; p > 0 && taken < count; taken++) {
+      p--;
+      out.push(members[p]!, scores[p]!);
+    }
+    return p;
+  }
+
+  /** Install or remove a snapshot's element-level hook (skiplist encoding only). */
+  setElementHook(hook: ElementHook | null): void {
+    this.big!.index.hook = hook;
+  }
+
+  /** Whether a snapshot's scanScores() that has reached `cursor` has returned `member`. */
+  scanned(member: string, cursor: number): boolean {
+    return this.big!.index.scanned(member, cursor);
   }
 
   /** Redis's zsetConvertToListpackIfNeeded, for a freshly built STORE result. */

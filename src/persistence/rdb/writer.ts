@@ -306,28 +306,25 @@ export class RdbWriter {
 
   /** QUICKLIST_2: nodes of listpacks cut where Redis's quicklist would cut them. */
   private list(l: ListLike): void {
-    const fill = this.options.listMaxListpackSize;
-    const maxBytes = fill < 0 ? NODE_BYTES[Math.min(-fill, 5) - 1]! : SIZE_SAFETY_LIMIT;
-    const maxCount = fill > 0 ? fill : Infinity;
+    const cutter = new QuicklistCutter(this.options.listMaxListpackSize);
     const nodes: string[][] = [];
     let node: string[] = [];
-    let bytes = 7;
     for (const item of l.values()) {
-      const add = listpackEntryBytes(item);
-      if (node.length > 0 && (bytes + add > maxBytes || node.length >= maxCount)) {
+      if (cutter.startsNode(item) && node.length > 0) {
         nodes.push(node);
         node = [];
-        bytes = 7;
       }
       node.push(item);
-      bytes += add;
     }
     if (node.length > 0) nodes.push(node);
     this.length(nodes.length);
-    for (const items of nodes) {
-      this.length(QUICKLIST_NODE_PACKED);
-      this.blob(encodeListpack(items));
-    }
+    for (const items of nodes) this.listNode(items);
+  }
+
+  /** One packed quicklist node (the snapshot engine writes a big list node by node). */
+  listNode(items: string[]): void {
+    this.length(QUICKLIST_NODE_PACKED);
+    this.blob(encodeListpack(items));
   }
 
   private set(s: SetLike): void {
@@ -367,6 +364,37 @@ export class RdbWriter {
       this.string(entries[i]![0]);
       this.double(entries[i]![1]);
     }
+  }
+}
+
+/**
+ * Where Redis's quicklist cuts a list into nodes for list-max-listpack-size `fill`
+ * (negative: a byte class, positive: a count, capped at SIZE_SAFETY_LIMIT bytes). Feed the
+ * elements in order; shared by RdbWriter.list and the snapshot engine's list stream.
+ */
+export class QuicklistCutter {
+  private readonly maxBytes: number;
+  private readonly maxCount: number;
+  /** The listpack being filled: header and end byte, then its entries. */
+  private bytes = 7;
+  private count = 0;
+
+  constructor(fill: number) {
+    this.maxBytes = fill < 0 ? NODE_BYTES[Math.min(-fill, 5) - 1]! : SIZE_SAFETY_LIMIT;
+    this.maxCount = fill > 0 ? fill : Infinity;
+  }
+
+  /** Account for the next element; true when it begins a new node (always for the first). */
+  startsNode(item: string): boolean {
+    const add = listpackEntryBytes(item);
+    const starts = this.count === 0 || this.bytes + add > this.maxBytes || this.count >= this.maxCount;
+    if (starts) {
+      this.bytes = 7;
+      this.count = 0;
+    }
+    this.bytes += add;
+    this.count++;
+    return starts;
   }
 }
 

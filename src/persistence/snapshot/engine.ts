@@ -15,9 +15,11 @@
  *    the cursor, and not yet remembered: remember the key (the walk skips it) and keep its
  *    value and deadline as of now, which is T's since nothing changed it unseen. A missing
  *    key is remembered as absent (created after T). Strings are immutable JS strings, so
- *    the pre-image is the reference: O(1). A collection is cloned (O(1) for a listpack, a
- *    pointer copy for a list); a big hashtable/skiplist collection has its elements copied
- *    into an array (the one O(n) step: see "Large collections").
+ *    the pre-image is the reference: O(1). A small collection is cloned (at most
+ *    BIG_ELEMENTS elements); a big one becomes a stream at once, O(1) (see "Large
+ *    collections"). Remembered keys are kept per slot and dropped as the walk passes the
+ *    slot, so no set grows with the write load (a Set of a million keys rehashes all at
+ *    once, for milliseconds).
  *  - beforeFlush(db) (FLUSHDB/FLUSHALL): the image stops following the live database and
  *    keeps the array of its 16,384 Slot objects instead (O(16,384) pointers, whatever the key
  *    count). flush() drops the slots by reference without clearing them, so the detached
@@ -38,20 +40,48 @@
  * image writes nothing, as Redis skips empty databases. So the file has one SELECTDB per
  * non-empty database in ascending order, exactly the shape redis-server writes.
  *
- * Large collections. A hashtable hash, hashtable set or skiplist zset above BIG_ELEMENTS is
- * written as one key record across many slices (a ValueStream: header with the count, then
- * elements a few hundred at a time) straight from the live object while nobody touches it;
- * the hook checks, for each change while such a stream runs, whether the key's live value
- * is a streamed object and if so copies the elements not yet written first. A first write
- * to a huge collection not yet walked therefore costs one O(n) element copy (~120 ms for a
- * 1,000,000-field hash on the CI box): the store has no finer copy-on-write to lean on; a
- * versioned-bucket HashTable would make it O(changed buckets). Lists are written in one go
- * (quicklist nodes need their count first). The streamed zset goes lowest score first:
- * Redis's loader accepts any order (it writes highest first only to speed its own load).
+ * Slices. The clock is read after every unit of work: one slot's keys, one pre-image, at
+ * most ELEMENTS_PER_CHECK elements (or one list node) of a stream, or SKIP_PER_UNIT empty
+ * slots; a slice ends once sliceMs is used. What a slice cannot bound: a young-generation
+ * GC falling inside it (1–5 ms with a million keys) and, in a process's first snapshot,
+ * code that V8 has not optimized yet (a few slices of 5–10 ms).
  *
- * Memory. Extra bytes held = pre-images not yet written (estimated from sizes), copied
- * elements, and bytes queued for the sink (which pushes back above its high-water mark);
- * detached (flushed) slots are not counted. peakExtraBytes is reported at the end.
+ * Large collections. A collection above BIG_ELEMENTS (a list, hashtable hash or set,
+ * skiplist zset) is written as one key record across many slices: a ValueStream writes the
+ * header with T's count, then elements a bounded number per step, so no slice and no hook
+ * call is O(collection). Small collections and whole slots stay single units: a slot of
+ * small keys, or a collection of at most BIG_ELEMENTS elements, is well under a slice.
+ *  - Hash, set, zset: field-level copy-on-write, O(changed) instead of O(size). The stream
+ *    installs an ElementHook (store/keyspace.ts) on the value, whether it was reached by the
+ *    walk or by a first write to a key not yet walked; the store calls it before an element
+ *    is added, changed, removed, or moved by another's removal. The stream reads the live
+ *    value with its own resumable scan (hash buckets in reverse-binary order, set and zset
+ *    index positions top down), skipping elements changed since it began; for each changed
+ *    element it keeps its state at T: its value, "absent" (added since), or "written" (the
+ *    scan had already taken it). Once the scan ends the hook is removed and the kept values
+ *    go out. Why each unchanged element comes out exactly once: such an element never moves
+ *    in a set or zset (moves are hooked), and a hash table does not shrink while watched
+ *    (growing keeps dictScan's no-repeat guarantee). The stream checks that it wrote T's
+ *    count and fails the snapshot otherwise, rather than write a corrupt record.
+ *    The cost lands on writers: one null test per element write when no snapshot runs, a
+ *    Map lookup per element write to a watched value, and a Map entry per changed element.
+ *  - List: position-level copy-on-write through a ListHook (store/list.ts). The stream
+ *    maps T's positions to live ones (pushes at the head shift them), saves an element it
+ *    still needs before a pop, LTRIM or LSET removes or overwrites it, and copies what it
+ *    has not written only before LINSERT or LREM (O(remaining) inside commands that are
+ *    O(N) anyway; one block copy, ~5 ms per million elements). A first pass (in steps)
+ *    finds where Redis's quicklist cuts the nodes, because QUICKLIST_2 wants the node count
+ *    first; then nodes go out one per step.
+ * Watched values are the stream's only link: a key deleted, overwritten or renamed while
+ * its value streams changes nothing the stream reads, and every in-place change of the
+ * value, whatever key holds it then, passes through its hook.
+ * The streamed zset goes in index order: Redis's loader accepts any order (it writes
+ * highest score first only to speed its own load).
+ *
+ * Memory. Extra bytes held = pre-images not yet written (estimated from sizes), element
+ * pre-images and list copies, and bytes queued for the sink (which pushes back above its
+ * high-water mark); detached (flushed) slots are not counted. peakExtraBytes is reported
+ * at the end.
  *
  * Invariants kept here: 1 (reads only; the store calls us), 5 (bytes only through
  * RdbWriter), 6 (slices). Not here: the temp-file protocol (file-sink.ts), BGSAVE's state
@@ -60,10 +90,16 @@
 
 import { SLOT_COUNT } from '../../store/crc16.js';
 import type { Db, Slot } from '../../store/db.js';
-import type { Keyspace, SnapshotHook } from '../../store/keyspace.js';
+import type { ElementHook, Keyspace, SnapshotHook } from '../../store/keyspace.js';
 import type { CollectionValue, Value } from '../../store/value.js';
-import { RdbSink, RdbWriter, rdbTypeOf } from '../rdb/writer.js';
-import { RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_HASH, RDB_TYPE_SET, RDB_TYPE_ZSET_2 } from '../rdb/constants.js';
+import type { HashValue } from '../../store/hash.js';
+import type { ListHook, ListValue } from '../../store/list.js';
+import type { SetValue } from '../../store/set.js';
+import type { ZSetValue } from '../../store/zset.js';
+import { QuicklistCutter, RdbSink, RdbWriter, rdbTypeOf } from '../rdb/writer.js';
+import {
+  RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_HASH, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_ZSET_2,
+} from '../rdb/constants.js';
 import type { SnapshotOptions } from '../rdb-file.js';
 
 /** Where the image's bytes go: a file now, a replica's socket or an AOF base later. */
@@ -117,9 +153,12 @@ export interface SnapshotHandle {
 }
 
 const DEFAULT_SLICE_MS = 1;
-export const BIG_ELEMENTS = 4096;
+/** Past this many elements a collection is streamed: a slot of smaller ones stays one unit. */
+export const BIG_ELEMENTS = 512;
 /** Elements of a streamed collection written between two clock reads. */
-const ELEMENTS_PER_CHECK = 256;
+const ELEMENTS_PER_CHECK = 64;
+/** Empty slots skipped between two clock reads. */
+const SKIP_PER_UNIT = 1024;
 /** Rough heap cost of a held pointer, a string header, a copied entry (estimates only). */
 const PTR = 8;
 const STRING_OVERHEAD = 16;
@@ -143,8 +182,8 @@ class Image {
   live: Db | null;
   /** After FLUSHDB/FLUSHALL: the slots as they were, walked instead of the live ones. */
   detached: (Slot | undefined)[] | null = null;
-  /** Keys changed (or created) since T: the walk skips them. */
-  readonly remembered = new Set<string>();
+  /** Keys changed (or created) since T, per slot (see the header): the walk skips them. */
+  private remembered: (Set<string> | undefined)[] | null = null;
   pending: PreImage[] = [];
   /** Big values to write across slices, in file order; the head is being written. */
   streams: ValueStream[] = [];
@@ -156,93 +195,357 @@ class Image {
   ) {
     this.live = live;
   }
+
+  /** Remember `key` of `slot`; false if it already was. */
+  remember(slot: number, key: string): boolean {
+    const all = (this.remembered ??= new Array<Set<string> | undefined>(SLOT_COUNT));
+    const set = all[slot];
+    if (set === undefined) {
+      all[slot] = new Set([key]);
+      return true;
+    }
+    if (set.has(key)) return false;
+    set.add(key);
+    return true;
+  }
+
+  /** The remembered keys of `slot`, forgotten now (the walk takes the slot). */
+  takeRemembered(slot: number): Set<string> | undefined {
+    const all = this.remembered;
+    if (all === null) return undefined;
+    const set = all[slot];
+    all[slot] = undefined;
+    return set;
+  }
+
+  /** The image is written: forget everything it held. */
+  clear(): void {
+    this.remembered = null;
+    this.detached = null;
+  }
 }
 
-/** What a streamed value offers: HSCAN/SSCAN-style steps (exact while it does not change). */
-interface Scannable {
-  readonly size: number;
-  scan(cursor: number, count: number, out: string[]): number;
+/** A key record written across slices, one bounded step at a time. */
+interface ValueStream {
+  /** The whole record is written. */
+  readonly finished: boolean;
+  /** Bytes held only for the snapshot (copies, pre-images of elements). */
+  readonly extraBytes: number;
+  /** Write (or prepare) about `max` elements; returns the work done, ≥ 1 until finished. */
+  step(w: RdbWriter, max: number): number;
+  /** The snapshot ends early: stop watching the value. */
+  release(): void;
 }
+
+/** What the engine needs of a big hashtable hash, hashtable set or skiplist zset. */
+interface BigCollection extends CollectionValue {
+  readonly size: number;
+  setElementHook(hook: ElementHook | null): void;
+  scanned(element: string, cursor: number): boolean;
+}
+
+/** Pre-image markers: added since T (write nothing), or already in the image when first changed. */
+const ABSENT = Symbol('absent at T');
+const WRITTEN = Symbol('written before it changed');
+type ElementPreImage = string | number | true | typeof ABSENT | typeof WRITTEN;
 
 /**
- * One key record written across slices: header (with the element count) then elements,
- * read from the live value until a change is about to touch it, then from a private copy.
+ * A big hash, set or zset written from its live object with field-level copy-on-write
+ * (see "Large collections" above). Phase 1 scans the live value (its own resumable scan:
+ * hash buckets in reverse-binary order, set and zset index positions top down), skipping
+ * elements changed since the stream began; phase 2 writes those elements' values at T.
  * Elements are flat in `buf`: member (set), field value (hash), member score (zset).
- * Hashes and sets are read with their own scan step, which is exact on an unchanged value
- * and allocates no tuple; zsets through their ascending entry iterator.
  */
-class ValueStream {
+class CollectionStream implements ValueStream, ElementHook {
+  /** Elements changed since the stream began, by their state at T. */
+  private readonly changed = new Map<string, ElementPreImage>();
+  private cursor = 0;
+  private scanDone = false;
   private buf: (string | number)[] = [];
   private pos = 0;
-  /** Scan cursor (hash, set) while reading the live value; -1 once all is read. */
-  private cursor = 0;
-  private iter: Iterator<[string, number]> | null = null;
-  private copied = false;
-  readonly type: number;
-  readonly count: number;
-  headerWritten = false;
+  private rest: Iterator<[string, ElementPreImage]> | null = null;
+  private written = 0;
+  private headerWritten = false;
+  private readonly type: number;
+  private readonly count: number;
+  finished = false;
 
   constructor(
     readonly key: string,
-    readonly value: CollectionValue,
+    readonly value: BigCollection,
     readonly expireAt: number,
   ) {
     this.type = rdbTypeOf(value);
-    this.count = (value as unknown as Scannable).size;
-    if (this.type === RDB_TYPE_ZSET_2) this.iter = (value as unknown as { entries(): Iterator<[string, number]> }).entries();
+    this.count = value.size;
+    value.setElementHook(this);
   }
 
-  /** Copy the elements not yet written: the live value is about to change. O(remaining). */
-  detach(): void {
-    this.read(Infinity);
-    this.copied = true;
+  /** The store is about to change `element`: keep its state at T unless the image has it. */
+  beforeElementChange(element: string): void {
+    const changed = this.changed;
+    if (changed.has(element)) return;
+    const now = this.current(element);
+    changed.set(element, now === undefined ? ABSENT : this.scanDone || this.value.scanned(element, this.cursor) ? WRITTEN : now);
   }
 
-  get copiedBytes(): number {
-    return this.copied ? (this.buf.length - this.pos) * PTR : 0;
+  get extraBytes(): number {
+    return this.changed.size * ENTRY_OVERHEAD + (this.buf.length - this.pos) * PTR;
   }
 
-  /** Write up to `max` elements; returns how many, 0 at the end. */
-  writeSome(w: RdbWriter, max: number): number {
-    if (this.pos === this.buf.length && !this.copied) {
-      this.buf.length = 0;
-      this.pos = 0;
-      this.read(max);
+  step(w: RdbWriter, max: number): number {
+    if (!this.headerWritten) {
+      writeKeyHeader(w, this.key, this.type, this.expireAt);
+      w.length(this.count);
+      this.headerWritten = true;
     }
-    const buf = this.buf;
-    const end = Math.min(buf.length, this.pos + (this.type === RDB_TYPE_SET ? max : 2 * max));
-    let n = 0;
-    while (this.pos < end) {
-      w.string(buf[this.pos++] as string);
-      if (this.type === RDB_TYPE_HASH) w.string(buf[this.pos++] as string);
-      else if (this.type === RDB_TYPE_ZSET_2) w.double(buf[this.pos++] as number);
-      n++;
-    }
-    return n;
-  }
-
-  /** Append up to `max` more elements of the live value to buf. */
-  private read(max: number): void {
-    if (this.cursor < 0) return;
-    if (this.iter !== null) {
-      let n = 0;
-      for (let r = this.iter.next(); ; r = this.iter.next()) {
-        if (r.done === true) {
-          this.cursor = -1;
-          return;
-        }
-        this.buf.push(r.value[0], r.value[1]);
-        if (++n >= max) return;
+    const type = this.type;
+    let work = 0;
+    while (work < max && !this.finished) {
+      if (this.pos === this.buf.length) {
+        work += this.fill(max - work);
+        continue;
       }
+      const buf = this.buf;
+      w.string(buf[this.pos++] as string);
+      if (type === RDB_TYPE_HASH) w.string(buf[this.pos++] as string);
+      else if (type === RDB_TYPE_ZSET_2) w.double(buf[this.pos++] as number);
+      this.written++;
+      work++;
     }
-    const next = (this.value as unknown as Scannable).scan(this.cursor, max, this.buf as string[]);
-    this.cursor = next === 0 ? -1 : next;
+    return Math.max(work, 1);
+  }
+
+  release(): void {
+    if (!this.finished && this.rest === null) this.value.setElementHook(null);
+  }
+
+  /** The element's current state: its value, true (set member), or undefined if absent. */
+  private current(element: string): string | number | true | undefined {
+    switch (this.type) {
+      case RDB_TYPE_HASH: return (this.value as unknown as HashValue).get(element);
+      case RDB_TYPE_SET: return (this.value as unknown as SetValue).has(element) ? true : undefined;
+      default: return (this.value as unknown as ZSetValue).score(element);
+    }
+  }
+
+  /**
+   * Refill buf with up to `max` elements: one scan step of the live value (phase 1), then
+   * the pre-images of changed elements (phase 2); finishes when none is left. Returns the
+   * elements examined (at least 1), the measure of work for the slice.
+   */
+  private fill(max: number): number {
+    const buf = this.buf;
+    buf.length = 0;
+    this.pos = 0;
+    if (!this.scanDone) return Math.max(1, this.scan(max));
+    if (this.rest === null) {
+      // Every unchanged element is written: from now on a change cannot touch the image.
+      this.value.setElementHook(null);
+      this.rest = this.changed.entries();
+    }
+    let n = 0;
+    while (n < max) {
+      const r = this.rest.next();
+      if (r.done === true) break;
+      n++;
+      const [element, pre] = r.value;
+      if (pre === ABSENT || pre === WRITTEN) continue;
+      buf.push(element);
+      if (pre !== true) buf.push(pre);
+    }
+    if (n < max && buf.length === 0) this.finish();
+    return Math.max(1, n);
+  }
+
+  /** One scan step of the live value, dropping elements changed since the stream began; returns those read. */
+  private scan(max: number): number {
+    const buf = this.buf;
+    let next: number;
+    if (this.type === RDB_TYPE_ZSET_2) next = (this.value as unknown as ZSetValue).scanScores(this.cursor, max, buf);
+    else next = (this.value as unknown as HashValue | SetValue).scan(this.cursor, max, buf as string[]);
+    const stride = this.type === RDB_TYPE_SET ? 1 : 2;
+    const read = buf.length / stride;
+    if (this.changed.size > 0) {
+      let keep = 0;
+      for (let i = 0; i < buf.length; i += stride) {
+        if (this.changed.has(buf[i] as string)) continue;
+        buf[keep++] = buf[i]!;
+        if (stride === 2) buf[keep++] = buf[i + 1]!;
+      }
+      buf.length = keep;
+    }
+    this.cursor = next;
+    if (next === 0) this.scanDone = true;
+    return read;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.changed.clear();
+    this.rest = null;
+    if (this.written !== this.count) {
+      throw new Error(`snapshot of ${this.key}: wrote ${this.written} elements, ${this.count} at T`);
+    }
   }
 }
 
-/** Hashtable hashes and sets and skiplist zsets past the threshold are streamed. */
-function isBig(v: Value, threshold: number): boolean {
-  if (typeof v === 'string' || v.type === 'list') return false;
+/**
+ * A big list: a first pass (in steps) finds where Redis's quicklist cuts its nodes, since
+ * QUICKLIST_2 wants the node count before the nodes; then nodes go out one by one, read
+ * from the live list with position-level copy-on-write (see "Large collections" above).
+ *
+ * Positions. T's elements still in the list are T-indexes [first, end), found at live
+ * indexes from `lo` on: pushes at the head shift them, pops and LTRIM eat them from either
+ * end. An element the stream still needs (T-index ≥ off) is saved before a change removes
+ * or overwrites it. LINSERT and LREM may move anything: the elements not yet written are
+ * then copied (detach), which is O(remaining) inside a command that is O(N) anyway.
+ */
+class ListStream implements ValueStream, ListHook {
+  private readonly count: number;
+  private readonly cutter: QuicklistCutter;
+  private readonly nodeSizes: number[] = [];
+  private planned = 0;
+  private nodeStart = 0;
+  /** Next node to write and its first T-index: elements below `off` are written. */
+  private node = 0;
+  private off = 0;
+  private first = 0;
+  private end: number;
+  private lo = 0;
+  /** T's elements removed or overwritten since the stream began, by T-index. */
+  private readonly saved = new Map<number, string>();
+  /** After detach(): elements copyBase.. as they were at T. */
+  private copy: string[] | null = null;
+  private copyBase = 0;
+  finished = false;
+
+  constructor(
+    readonly key: string,
+    readonly value: ListValue,
+    readonly expireAt: number,
+    fill: number,
+  ) {
+    this.count = this.end = value.length;
+    this.cutter = new QuicklistCutter(fill);
+    value.hook = this;
+  }
+
+  beforePushHead(): void {
+    this.lo++;
+  }
+
+  beforeRemoveEnds(head: number, tail: number): void {
+    // Live positions before the change: T's remaining elements sit at [lo, lo + end - first);
+    // [0, head) and [length - tail, length) are about to go.
+    const { lo, first, end } = this;
+    const cut = this.value.length - tail;
+    const newFirst = head > lo ? Math.min(end, first + head - lo) : first;
+    const newEnd = cut < lo + end - first ? Math.max(newFirst, first + cut - lo) : end;
+    for (let t = first; t < newFirst; t++) this.save(t);
+    for (let t = newEnd; t < end; t++) this.save(t);
+    this.first = newFirst;
+    this.end = newEnd;
+    this.lo = Math.max(0, lo - head);
+  }
+
+  beforeSet(i: number): void {
+    const t = this.first + i - this.lo;
+    if (t >= this.first && t < this.end) this.save(t);
+  }
+
+  beforeReshape(): void {
+    this.detach();
+  }
+
+  get extraBytes(): number {
+    return this.saved.size * ENTRY_OVERHEAD + (this.copy === null ? 0 : (this.copyBase + this.copy.length - this.off) * PTR);
+  }
+
+  step(w: RdbWriter, max: number): number {
+    if (this.planned < this.count) {
+      const end = Math.min(this.count, this.planned + max);
+      for (let i = this.planned; i < end; i++) {
+        if (this.cutter.startsNode(this.at(i)) && i > 0) {
+          this.nodeSizes.push(i - this.nodeStart);
+          this.nodeStart = i;
+        }
+      }
+      const n = end - this.planned;
+      this.planned = end;
+      if (end < this.count) return n;
+      this.nodeSizes.push(end - this.nodeStart);
+      writeKeyHeader(w, this.key, RDB_TYPE_LIST_QUICKLIST_2, this.expireAt);
+      w.length(this.nodeSizes.length);
+      return n;
+    }
+    let work = 0;
+    while (work < max && this.node < this.nodeSizes.length) {
+      const size = this.nodeSizes[this.node++]!;
+      const items: string[] = new Array(size);
+      for (let i = 0; i < size; i++) items[i] = this.at(this.off + i);
+      w.listNode(items);
+      if (this.saved.size > 0) for (let i = 0; i < size; i++) this.saved.delete(this.off + i);
+      this.off += size;
+      work += size;
+    }
+    if (this.node === this.nodeSizes.length) {
+      this.finished = true;
+      this.release();
+    }
+    return Math.max(work, 1);
+  }
+
+  release(): void {
+    if (this.value.hook === this) this.value.hook = null;
+    this.copy = null;
+    this.saved.clear();
+  }
+
+  /** Copy the elements not yet written and stop watching the list. */
+  private detach(): void {
+    const from = this.off;
+    if (this.saved.size === 0 && this.first <= from && this.end === this.count) {
+      this.copy = this.value.range(this.lo + from - this.first, this.lo + this.count - 1 - this.first);
+    } else {
+      const copy: string[] = new Array(this.count - from);
+      for (let t = from; t < this.count; t++) copy[t - from] = this.at(t);
+      this.copy = copy;
+    }
+    this.copyBase = from;
+    this.saved.clear();
+    this.value.hook = null;
+  }
+
+  private save(t: number): void {
+    if (t >= this.off && !this.saved.has(t)) this.saved.set(t, this.value.at(this.lo + t - this.first));
+  }
+
+  /** T's element t (t ≥ off). */
+  private at(t: number): string {
+    if (this.copy !== null) return this.copy[t - this.copyBase]!;
+    if (this.saved.size > 0) {
+      const s = this.saved.get(t);
+      if (s !== undefined) return s;
+    }
+    return this.value.at(this.lo + t - this.first);
+  }
+}
+
+/** [EXPIRETIME_MS] type key: the start of a record whose value follows in pieces. */
+function writeKeyHeader(w: RdbWriter, key: string, type: number, expireAt: number): void {
+  const sink = w.sink;
+  if (expireAt >= 0) {
+    sink.byte(RDB_OPCODE_EXPIRETIME_MS);
+    const at = sink.reserve(8);
+    sink.buffer.writeBigInt64LE(BigInt(expireAt), at);
+  }
+  sink.byte(type);
+  w.string(key);
+}
+
+/** Lists, hashtable hashes and sets and skiplist zsets past the threshold are streamed. */
+function isBig(v: CollectionValue, threshold: number): boolean {
+  if (v.type === 'list') return (v as ListValue).length > threshold;
   const enc = v.encoding();
   if (enc !== 'hashtable' && enc !== 'skiplist') return false;
   return (v as unknown as { size: number }).size > threshold;
@@ -267,8 +570,6 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
   private readonly imageOfLive: (Image | null)[] = [];
   private dbIndex = 0;
   private cursor = 0;
-  /** Streams still reading a live value, by that value: the hook detaches them. */
-  private readonly liveStreams = new Map<CollectionValue, ValueStream>();
   private pendingEstimate = 0;
 
   private readonly writer: RdbWriter;
@@ -326,12 +627,10 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
   // ------------------------------------------------------------------ the hook
 
   beforeChange(db: Db, slot: number, key: string): void {
-    if (this.liveStreams.size > 0) this.detachLiveStream(db, slot, key);
     const image = this.imageOfLive[db.id];
     if (image === null || image === undefined) return;
     if (image.id < this.dbIndex || (image.id === this.dbIndex && slot < this.cursor)) return;
-    if (image.remembered.has(key)) return;
-    image.remembered.add(key);
+    if (!image.remember(slot, key)) return;
     const s = db.slots[slot];
     const value = s?.keys.get(key);
     if (value === undefined) return; // created after T
@@ -342,9 +641,7 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     }
     const t0 = performance.now();
     if (isBig(value, this.bigElements)) {
-      const stream = new ValueStream(key, value, expireAt);
-      stream.detach();
-      image.streams.push(stream);
+      image.streams.push(this.streamOf(key, value, expireAt));
     } else {
       this.addPreImage(image, { key, value: value.clone(), expireAt });
     }
@@ -369,16 +666,9 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     if (ib !== null) ib.live = a;
   }
 
-  private detachLiveStream(db: Db, slot: number, key: string): void {
-    const value = db.slots[slot]?.keys.get(key);
-    if (value === undefined || typeof value === 'string') return;
-    const stream = this.liveStreams.get(value);
-    if (stream === undefined) return;
-    const t0 = performance.now();
-    stream.detach();
-    this.liveStreams.delete(value);
-    this.noteHook(t0);
-    this.noteExtra();
+  private streamOf(key: string, value: CollectionValue, expireAt: number): ValueStream {
+    if (value.type === 'list') return new ListStream(key, value as ListValue, expireAt, this.writer.options.listMaxListpackSize);
+    return new CollectionStream(key, value as unknown as BigCollection, expireAt);
   }
 
   private addPreImage(image: Image, p: PreImage): void {
@@ -392,10 +682,10 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     if (ms > this.progress.longestHookMs) this.progress.longestHookMs = ms;
   }
 
-  /** Recount the extra bytes: pre-images, copied stream elements, the sink's queue. */
+  /** Recount the extra bytes: pre-images, streams' copies and element pre-images, the sink's queue. */
   private noteExtra(): void {
     let copied = 0;
-    for (let i = this.dbIndex; i < this.images.length; i++) for (const s of this.images[i]!.streams) copied += s.copiedBytes;
+    for (let i = this.dbIndex; i < this.images.length; i++) for (const s of this.images[i]!.streams) copied += s.extraBytes;
     const p = this.progress;
     p.extraBytes = this.pendingEstimate + copied + this.sink.bufferedBytes;
     if (p.extraBytes > p.peakExtraBytes) p.peakExtraBytes = p.extraBytes;
@@ -454,29 +744,34 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     return 0;
   }
 
-  /** Serialize the next non-empty slot of `image` (skipping empty ones is free). */
+  /**
+   * Serialize the next non-empty slot of `image`. Skipping empty slots is cheap but not
+   * free (a hole in the slot array costs a prototype lookup: 16,384 of them, ~4 ms cold),
+   * so at most SKIP_PER_UNIT are skipped per unit, and an empty database is not walked.
+   */
   private walkSlot(image: Image): number {
-    const slots = image.detached ?? image.live?.slots;
+    const slots = image.detached ?? (image.live !== null && image.live.size > 0 ? image.live.slots : undefined);
     if (slots === undefined) {
       this.cursor = SLOT_COUNT;
       return 0;
     }
     let slot: Slot | undefined;
-    while (this.cursor < SLOT_COUNT && ((slot = slots[this.cursor]) === undefined || slot.keys.size === 0)) this.cursor++;
-    if (this.cursor === SLOT_COUNT) return 0;
+    const stop = Math.min(SLOT_COUNT, this.cursor + SKIP_PER_UNIT);
+    while (this.cursor < stop && ((slot = slots[this.cursor]) === undefined || slot.keys.size === 0)) this.cursor++;
+    if (this.cursor === stop) return 0;
     // The whole slot is taken now: from here on the hook ignores its keys.
-    this.cursor++;
-    const remembered = image.remembered;
+    const remembered = image.takeRemembered(this.cursor++);
     const expires = slot!.expires;
     let units = 0;
-    for (const [key, value] of slot!.keys) {
-      if (remembered.size > 0 && remembered.has(key)) continue;
+    // keys() and get() rather than entries(): no [key, value] array per key, so the walk
+    // of a million keys does not feed the young generation 32 MB (dozens of scavenges).
+    const keys = slot!.keys;
+    for (const key of keys.keys()) {
+      if (remembered !== undefined && remembered.has(key)) continue;
+      const value = keys.get(key)!;
       const expireAt = expires === null ? -1 : expires.get(key) ?? -1;
       if (typeof value !== 'string' && isBig(value, this.bigElements)) {
-        const stream = new ValueStream(key, value, expireAt);
-        image.streams.push(stream);
-        // Only the live image's values can still change; detached (flushed) ones cannot.
-        if (image.detached === null) this.liveStreams.set(value, stream);
+        image.streams.push(this.streamOf(key, value, expireAt));
       } else {
         this.writeKey(image, key, value, expireAt);
       }
@@ -492,31 +787,12 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
   }
 
   private writeStream(stream: ValueStream, image: Image, maxUnits: number): number {
-    const w = this.writer;
-    if (!stream.headerWritten) {
-      this.select(image);
-      this.keyHeader(stream.key, stream.type, stream.expireAt);
-      w.length(stream.count);
-      stream.headerWritten = true;
-    }
-    const n = stream.writeSome(w, Math.min(maxUnits, ELEMENTS_PER_CHECK));
-    if (n > 0) return n;
+    this.select(image);
+    const n = stream.step(this.writer, Math.min(maxUnits, ELEMENTS_PER_CHECK));
+    if (!stream.finished) return n;
     image.streams.shift();
-    if (this.liveStreams.get(stream.value) === stream) this.liveStreams.delete(stream.value);
     this.progress.keysProcessed++;
-    return 1;
-  }
-
-  /** [EXPIRETIME_MS] type key: the start of a record whose value follows in pieces. */
-  private keyHeader(key: string, type: number, expireAt: number): void {
-    const sink = this.writer.sink;
-    if (expireAt >= 0) {
-      sink.byte(RDB_OPCODE_EXPIRETIME_MS);
-      const at = sink.reserve(8);
-      sink.buffer.writeBigInt64LE(BigInt(expireAt), at);
-    }
-    sink.byte(type);
-    this.writer.string(key);
+    return n;
   }
 
   /** SELECTDB + RESIZEDB before an image's first record; empty images write nothing. */
@@ -530,8 +806,7 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
 
   private nextImage(): void {
     const finished = this.images[this.dbIndex]!;
-    finished.remembered.clear();
-    finished.detached = null;
+    finished.clear();
     if (finished.live !== null) this.imageOfLive[finished.live.id] = null;
     finished.live = null;
     this.dbIndex++;
@@ -555,7 +830,7 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     if (this.keyspace.snapshotHook === this) this.keyspace.snapshotHook = null;
     const wasRunning = this.state === 'running' || this.state === 'written';
     this.state = 'failed';
-    this.liveStreams.clear();
+    for (const image of this.images) for (const stream of image.streams) stream.release();
     if (wasRunning) this.sink.abort();
     this.rejectDone(err);
   }

@@ -2,7 +2,9 @@
  * The forkless snapshot engine on bytes alone: the image is exactly the dataset at the
  * instant T the snapshot started, whatever happens in between (fast-check over random
  * datasets in several databases and random writes of every kind interleaved with
- * slices); big collections streamed across slices; cancel; the hook comes and goes.
+ * slices); big collections streamed across slices and changed element by element while
+ * they are (field-level copy-on-write: existing elements changed, removed, moved by a
+ * removal, tables grown mid-scan); cancel; the hook comes and goes.
  */
 
 import { describe, it } from 'node:test';
@@ -118,12 +120,63 @@ function moveKey(from: Db, src: string, to: Db, dst: string): void {
   if (when >= 0) to.setExpire(dst, when);
 }
 
+/** The i-th element (mod size) of a collection, in its own iteration order. */
+function pick(v: Value, i: number): string {
+  const all = v instanceof ListValue ? v.toArray()
+    : v instanceof SetValue ? v.toArray()
+    : v instanceof HashValue ? [...v.entries()].map((e) => e[0])
+    : [...(v as ZSetValue).entries()].map((e) => e[0]);
+  return all[i % all.length]!;
+}
+
+/**
+ * In-place edits of existing elements, as HSET/SREM/ZADD/LSET/LREM/LINSERT/ZREMRANGEBYRANK/
+ * LTRIM do them: the element-level copy-on-write paths of big collections.
+ */
+function editElements(db: Db, k: string, kind: number, c: number): void {
+  const v = db.lookupWrite(k);
+  if (v === undefined || typeof v === 'string') return;
+  if (v instanceof HashValue) {
+    if (kind === 0) v.set(pick(v, c), `w${c}`, HASH);
+    else if (kind === 1) for (let j = c % 100; j >= 0 && v.size > 1; j--) v.delete(pick(v, c + j)); // HDEL of many: shrinks
+    else for (let j = 0; j < 25; j++) v.set(`g${c}-${j}`, 'n', HASH); // grows the table mid-scan
+  } else if (v instanceof SetValue) {
+    if (kind === 0) v.remove(pick(v, c)); // moves the last member into the hole
+    else if (kind === 1) v.remove(pick(v, c * 7 + 3));
+    else for (let j = 0; j < 25; j++) v.add(`g${c}-${j}`, SET);
+  } else if (v instanceof ZSetValue) {
+    if (kind === 0) v.add(pick(v, c), c / 7, ZSET);
+    else if (kind === 1) v.remove(pick(v, c));
+    else if (c % 2 === 0) for (let j = 0; j < 25; j++) v.add(`g${c}-${j}`, j, ZSET);
+    else v.removeRange(0, Math.min(v.size - 1, c % 5));
+  } else {
+    const l = v as ListValue;
+    if (kind === 0) l.set(c % l.length, `w${c}`);
+    else if (kind === 1) {
+      if (c % 3 === 0) l.removeEqual(pick(l, c), 0, c % 2 === 0);
+      else if (c % 3 === 1) l.insertAt(c % l.length, `i${c}`);
+      else l.trim(c % 3, l.length - 1 - (c % 4));
+    } else {
+      for (let j = 0; j < 25 && l.length > 1; j++) { // LPUSH, LPOP, RPUSH, RPOP mixed
+        const m = (c + j * (1 + (c % 3))) % 4;
+        if (m === 0) l.pushHead(`h${j}`);
+        else if (m === 1) l.popHead();
+        else if (m === 2) l.pushTail(`t${j}`);
+        else l.popTail();
+      }
+    }
+  }
+  const size = v instanceof ListValue ? v.length : (v as SetValue).size;
+  if (size === 0) db.delete(k);
+  else db.signalModified(k);
+}
+
 /** One random write of any kind. */
 function applyOp(ks: Keyspace, op: number[]): void {
   const [code, a, b, c] = op as [number, number, number, number];
   const db = ks.dbs[a % DBS]!;
   const k = key(b);
-  switch (code % 16) {
+  switch (code % 19) {
     case 0: db.setKey(k, `s${c}`); break;
     case 1: db.setKey(k, makeCollection(c, c % 12, b)); break;
     case 2: { // in-place edit of whatever is there
@@ -165,6 +218,9 @@ function applyOp(ks: Keyspace, op: number[]): void {
     case 12: if (c % 4 === 0) ks.flushAll(); break;
     case 13: if (a % DBS !== c % DBS) ks.swap(db, ks.dbs[c % DBS]!); break;
     case 14: db.setKey(k, makeCollection(2 + (c % 2) * 1, 30 + (c % 20), b)); break; // big hash or zset
+    case 16: editElements(db, k, 0, c); break;
+    case 17: editElements(db, k, 1, c); break;
+    case 18: editElements(db, k, 2, c); break;
     default: ks.activeExpireCycle(1); ks.now += c % 3; break; // time passes, active expiry
   }
 }
@@ -221,6 +277,40 @@ describe('snapshot engine: point in time', () => {
 });
 
 describe('snapshot engine: large collections', () => {
+  it('big collections changed element by element while they are written equal their state at T', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(1000), { minLength: 4, maxLength: 8 }), fc.array(quad, { maxLength: 120 }), fc.nat(7), (sizes, ops, grain) => {
+        const ks = new Keyspace(DBS);
+        ks.now = NOW;
+        // Every kind of big collection, 40..300 elements: hash tables of several buckets.
+        sizes.forEach((n, i) => ks.dbs[i % DBS]!.setKey(key(i), makeCollection(i, 40 + (n % 260), n)));
+        const atT = capture(ks);
+        const sink = new MemorySink();
+        const snap = startSnapshot(ks, sink, {
+          compression: true, listMaxListpackSize: 4, checksum: true, aofBase: false, now: NOW, manual: true,
+          bigElements: 16, sliceMs: 1e9,
+        });
+        // Spread the writes over the whole walk, so that every collection is edited mid-stream.
+        const steps = sizes.reduce((sum, n) => sum + 40 + (n % 260), 0) / (1 + grain);
+        const spacing = Math.max(1, Math.floor(steps / Math.max(1, ops.length)));
+        let i = 0;
+        let step = 0;
+        while (!snap.step(1 + grain)) {
+          if (i < ops.length && ++step % spacing === 0) {
+            const [code, a, b, c] = ops[i++]! as [number, number, number, number];
+            // Mostly element edits of the big keys, now and then a key-level change.
+            if (code % 8 === 7) applyOp(ks, [code, a, b, c]);
+            else editElements(ks.dbs[b % sizes.length % DBS]!, key(b % sizes.length), code % 3, c);
+          }
+        }
+        for (; i < ops.length; i++) applyOp(ks, ops[i]!);
+        assert.equal(ks.snapshotHook, null);
+        assert.deepStrictEqual(load(sink.bytes, DBS), atT);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('streams a big hash across slices and copies it only when it is about to change', async () => {
     const ks = new Keyspace(1);
     const db = ks.dbs[0]!;
@@ -246,6 +336,26 @@ describe('snapshot engine: large collections', () => {
     }
     assert.ok(edited && steps > 40, `streamed in ${steps} slices`);
     assert.deepStrictEqual(load(sink.bytes, 1), atT);
+  });
+
+  it('a big hash that halves and doubles its table mid-stream is written once per field', () => {
+    for (let at = 1; at < 12; at++) {
+      const ks = new Keyspace(1);
+      const db = ks.dbs[0]!;
+      db.setKey('h', HashValue.fromEntries(Array.from({ length: 120 }, (_, i) => [`f${i}`, `v${i}`]), HASH));
+      const atT = capture(ks);
+      const sink = new MemorySink();
+      const snap = startSnapshot(ks, sink, {
+        compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true, bigElements: 16,
+      });
+      for (let s = 0; s < at; s++) snap.step(10); // part of the buckets written
+      const h = db.lookupWrite('h') as HashValue;
+      for (let i = 0; i < 110; i++) h.delete(`f${(i * 37) % 120}`); // would shrink 8 → 1 buckets
+      for (let i = 0; i < 200; i++) h.set(`n${i}`, 'x', HASH); // grows again
+      db.signalModified('h');
+      while (!snap.step(10)) { /* to the end */ }
+      assert.deepStrictEqual(load(sink.bytes, 1), atT, `edited after ${at} steps`);
+    }
   });
 
   it('runs by itself on the event loop and resolves with its figures', async () => {
