@@ -280,6 +280,7 @@ function flushallCommand(c: Client, argv: string[]): void {
   if (!flushArgsOk(c, argv)) return;
   const keyspace = c.server.keyspace;
   keyspace.flushAll();
+  c.server.persistence.afterFlushAll();
   keyspace.dirty++;
   c.alsoPropagate(argv);
   c.preventPropagation = true;

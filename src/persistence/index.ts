@@ -194,14 +194,29 @@ export class Persistence {
   }
 
   /**
+   * FLUSHALL's persistence side (Redis's flushAllDataAndResetRDB): a running BGSAVE is
+   * cancelled, and with save points configured the now empty dataset is saved at once, so
+   * that a restart cannot bring the flushed keys back from the old dump.
+   */
+  afterFlushAll(): void {
+    this.background.cancel();
+    if (this.savePoints.length > 0) this.save();
+  }
+
+  /**
    * Redis's rdbSaveBackground: start a BGSAVE of `<dir>/<dbfilename>`. False when another
    * snapshot holds the keyspace; a save that fails at once has already reported err.
    */
   bgsave(): boolean {
-    if (this.server.keyspace.snapshotHook !== null) return false;
+    if (this.childActive) return false;
     this.saves++;
     this.lastSaveTry = Math.floor(Date.now() / 1000);
     return this.background.start(this.rdbPath, this.snapshotOptions());
+  }
+
+  /** A snapshot or an AOF rewrite runs (Redis's hasActiveChildProcess). */
+  get childActive(): boolean {
+    return this.server.keyspace.snapshotHook !== null || this.background.inProgress || this.aof.rewriteInProgress;
   }
 
   /** A background save ended (not cancelled): Redis's backgroundSaveDoneHandlerDisk. */
@@ -221,7 +236,7 @@ export class Persistence {
    * both wait SAVE_RETRY_DELAY_S since the last attempt.
    */
   cron(now: number): void {
-    if (this.server.keyspace.snapshotHook !== null) return;
+    if (this.childActive) return;
     const nowSec = Math.floor(now / 1000);
     const mayRetry = this.lastBgsaveStatus === 'ok' || nowSec - this.lastSaveTry > SAVE_RETRY_DELAY_S;
     const dirty = this.server.keyspace.dirty;
@@ -261,6 +276,7 @@ export class Persistence {
       case 'appendonly':
       case 'appendfsync':
       case 'aof-timestamp-enabled':
+      case 'no-appendfsync-on-rewrite':
         return this.aof.applyConfig(name, value);
     }
     return null;
@@ -294,6 +310,14 @@ export class Persistence {
    */
   info(): string {
     const bg = this.background.info();
+    // A running AOF rewrite fills the current_* fields, as Redis's AOF child does.
+    const rw = this.aof.rewriteProgress;
+    if (rw !== null) {
+      bg.keysProcessed = rw.keysProcessed;
+      bg.keysTotal = rw.keysTotal;
+      bg.extraBytes = rw.extraBytes;
+      bg.peakExtraBytes = rw.peakExtraBytes;
+    }
     const perc = bg.keysTotal > 0 ? (100 * bg.keysProcessed) / bg.keysTotal : 0;
     return [
       `loading:${this.server.loading ? 1 : 0}`,
