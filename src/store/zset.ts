@@ -27,6 +27,7 @@ import type { CollectionValue } from './value.js';
 import type { ElementHook } from './keyspace.js';
 import { MemberIndex } from './member-index.js';
 import { entryLowerBound, lexLowerBound, RankedList, scoreLowerBound } from './ranked-list.js';
+import { flatten } from '../util/latin1.js';
 
 export interface ZSetLimits {
   maxListpackEntries: number;
@@ -342,7 +343,7 @@ function lpEncode(members: readonly string[], scores: readonly number[]): string
     const t = String(scores[i]!); // -0 prints "0": Redis's listpack also keeps -0 as 0
     s += String.fromCharCode(n) + m + String.fromCharCode(t.length) + t;
   }
-  return s;
+  return flatten(s);
 }
 
 /** Where the entry after the last lpLength read begins (module state: no allocation). */
