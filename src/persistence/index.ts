@@ -22,11 +22,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValue, SavePoint } from '../config/config.js';
 import type { Server } from '../server/server.js';
-import type { Value } from '../store/value.js';
 import { loadRdbFile, saveRdbFile, type SnapshotOptions } from './rdb-file.js';
-import { corrupt, RdbError } from './rdb/errors.js';
-import type { RdbVisitor } from './rdb/reader.js';
-import { StoreValueBuilder } from './rdb/values.js';
+import { RdbError } from './rdb/errors.js';
+import { storeLoadVisitor, type StoreLoadCounts } from './rdb-load.js';
 import { aofOf, type Aof } from './aof/index.js';
 import { BackgroundSave } from './snapshot/bgsave.js';
 
@@ -109,46 +107,13 @@ export class Persistence {
     const dirty = keyspace.dirty;
     const now = Date.now();
     keyspace.now = now;
-    let loaded = 0;
-    let expired = 0;
-    let ctime = -1;
-    const visitor: RdbVisitor<Value> = {
-      builder: StoreValueBuilder.fromConfig(server.config),
-      aux(name, value) {
-        if (name === 'redis-ver') log.notice(`Loading RDB produced by version ${value}`);
-        else if (name === 'ctime') ctime = Number(value);
-        else if (name === 'used-mem') log.notice(`RDB memory usage when created ${(Number(value) / 1048576).toFixed(2)} Mb`);
-        else if (name.startsWith('%')) log.notice(`RDB '${name}': ${value}`);
-      },
-      selectDb(db, offset) {
-        if (db >= keyspace.dbs.length) {
-          throw corrupt(`FATAL: Data file was created with a Redis server configured to handle more than ${keyspace.dbs.length} databases`, offset);
-        }
-      },
-      key(dbIndex, key, value, expireAt, offset) {
-        if (value === null) {
-          log.warning(`rdbLoadObject skipping empty key: ${key}`);
-          return;
-        }
-        if (expireAt >= 0 && expireAt < now) {
-          expired++;
-          return;
-        }
-        const db = keyspace.dbs[dbIndex]!;
-        // One hash operation per key: a duplicate is noticed by setKey, and fails the load
-        // unless merging (DEBUG RELOAD MERGE replaces, deadline included).
-        if (!db.setKey(key, value) && opts.merge !== true) {
-          throw corrupt(`Duplicated key '${key.slice(0, 64)}' found in RDB file`, offset);
-        }
-        if (expireAt >= 0) db.setExpire(key, expireAt);
-        loaded++;
-      },
-    };
+    const counts: StoreLoadCounts = { loaded: 0, expired: 0, ctime: -1 };
+    const visitor = storeLoadVisitor(server, { dropExpired: true, merge: opts.merge === true }, counts);
     server.loading = true;
     try {
       const info = loadRdbFile(path, visitor, server.config.bool('rdbchecksum'));
       if (info.checksum === 'disabled') log.notice('RDB file was saved with checksum disabled: no check performed.');
-      if (ctime >= 0) log.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - ctime)} seconds`);
+      if (counts.ctime >= 0) log.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - counts.ctime)} seconds`);
     } catch (err) {
       if (err instanceof RdbError) throw err;
       throw new Error(`Error loading ${path}: ${(err as Error).message}`);
@@ -156,9 +121,9 @@ export class Persistence {
       server.loading = false;
       keyspace.dirty = dirty;
     }
-    this.lastLoadKeysLoaded = loaded;
-    this.lastLoadKeysExpired = expired;
-    log.notice(`Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
+    this.lastLoadKeysLoaded = counts.loaded;
+    this.lastLoadKeysExpired = counts.expired;
+    log.notice(`Done loading RDB, keys loaded: ${counts.loaded}, keys expired: ${counts.expired}.`);
   }
 
   private snapshotOptions(): SnapshotOptions {

@@ -12,9 +12,9 @@
  * Load: the file is read through a ByteSource in chunks; errors name the file and offset.
  */
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncDirSync } from '../util/atomic-file.js';
+import { replaceFileAtomicSync, writeAllSync } from '../util/atomic-file.js';
 import type { Keyspace } from '../store/keyspace.js';
 import { RdbSink, RdbWriter, type WriterOptions } from './rdb/writer.js';
 import { parseRdb, RdbReader, type ByteSource, type RdbFileInfo, type RdbVisitor } from './rdb/reader.js';
@@ -69,33 +69,11 @@ export function writeSnapshot(keyspace: Keyspace, consume: (chunk: Uint8Array) =
 
 /** Save atomically to `path` (steps in the header comment). Throws an Error naming the step. */
 export function saveRdbFile(path: string, keyspace: Keyspace, opts: SnapshotOptions): number {
-  const temp = join(dirname(path), `temp-${process.pid}.rdb`);
-  let step = 'open the temp RDB file';
-  let fd = -1;
-  try {
-    fd = openSync(temp, 'w');
-    step = 'write';
-    const out = fd;
-    const keys = writeSnapshot(keyspace, (chunk) => {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
-    }, opts);
-    step = 'fsync';
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    step = 'rename';
-    renameSync(temp, path);
-    step = 'fsync the directory';
-    fsyncDirSync(dirname(path));
-    return keys;
-  } catch (err) {
-    if (fd >= 0) closeSync(fd);
-    if (step !== 'fsync the directory') {
-      try { unlinkSync(temp); } catch { /* the temp file may not exist */ }
-    }
-    throw new Error(`${step} (${step === 'rename' ? `${temp} -> ${path}` : temp}): ${(err as Error).message}`);
-  }
+  let keys = 0;
+  replaceFileAtomicSync(path, join(dirname(path), `temp-${process.pid}.rdb`), (fd) => {
+    keys = writeSnapshot(keyspace, (chunk) => writeAllSync(fd, chunk), opts);
+  });
+  return keys;
 }
 
 /** Parse the RDB file at `path` into `visitor`. RdbError carries the file name. */

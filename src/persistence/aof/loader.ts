@@ -24,10 +24,9 @@ import { join } from 'node:path';
 import type { Server } from '../../server/server.js';
 import { Client } from '../../server/client.js';
 import type { CommandSpec } from '../../commands/spec.js';
-import { parseRdb, RdbReader, type RdbVisitor } from '../rdb/reader.js';
-import { corrupt, RdbError } from '../rdb/errors.js';
-import { StoreValueBuilder } from '../rdb/values.js';
-import type { Value } from '../../store/value.js';
+import { parseRdb, RdbReader } from '../rdb/reader.js';
+import { RdbError } from '../rdb/errors.js';
+import { storeLoadVisitor } from '../rdb-load.js';
 import type { AofIo } from './io.js';
 import { AofManifest, AofNames, loadManifest, persistManifest } from './manifest.js';
 
@@ -281,26 +280,7 @@ function arityOk(arity: number, argc: number): boolean {
 
 /** The RDB part of a base or an old preamble file: deadlines kept; returns the end offset. */
 function loadRdbPart(server: Server, buf: Buffer): number {
-  const keyspace = server.keyspace;
-  const log = server.log;
-  const visitor: RdbVisitor<Value> = {
-    builder: StoreValueBuilder.fromConfig(server.config),
-    selectDb(db, offset) {
-      if (db >= keyspace.dbs.length) {
-        throw corrupt(`FATAL: Data file was created with a Redis server configured to handle more than ${keyspace.dbs.length} databases`, offset);
-      }
-    },
-    key(dbIndex, key, value, expireAt, offset) {
-      if (value === null) {
-        log.warning(`rdbLoadObject skipping empty key: ${key}`);
-        return;
-      }
-      const db = keyspace.dbs[dbIndex]!;
-      if (db.has(key)) throw corrupt(`Duplicated key '${key.slice(0, 64)}' found in RDB file`, offset);
-      db.setKey(key, value);
-      if (expireAt >= 0) db.setExpire(key, expireAt);
-    },
-  };
+  const visitor = storeLoadVisitor(server, { dropExpired: false, merge: false }, { loaded: 0, expired: 0, ctime: -1 });
   const r = new RdbReader(buf);
   parseRdb(r, visitor, server.config.bool('rdbchecksum'));
   return r.offset;
