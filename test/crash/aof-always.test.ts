@@ -8,13 +8,11 @@
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { RespClient } from '../helpers/resp-client.js';
-import { freePort, stopChild, tempDir } from '../helpers/servers.js';
+import { spawnVellum, stopChild, tempDir } from '../helpers/servers.js';
 
-const SERVER = fileURLToPath(new URL('../../src/cli/vellum-server.js', import.meta.url));
 const CLIENTS = 4;
 const ROUNDS = 4;
 
@@ -26,21 +24,9 @@ after(async () => {
 });
 
 async function startChild(): Promise<number> {
-  const port = await freePort();
-  const c = spawn(process.execPath, [SERVER, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', 'yes', '--appendfsync', 'always', '--loglevel', 'notice'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child = c;
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    };
-    c.stdout!.on('data', onData);
-    c.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    c.once('exit', () => reject(new Error(`vellum-server exited: ${output}`)));
-  });
-  return port;
+  const started = await spawnVellum(['--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
+  child = started.child;
+  return started.port;
 }
 
 /** Append 0, 1, 2 … to l:<id> until the connection dies; returns how many were acknowledged. */

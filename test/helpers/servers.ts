@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer, type Server, type StartOptions } from '../../src/index.js';
 import { RespClient } from './resp-client.js';
 
@@ -131,4 +132,27 @@ export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+const VELLUM_SERVER = fileURLToPath(new URL('../../src/cli/vellum-server.js', import.meta.url));
+
+/**
+ * vellum-server as a child process (for tests that kill it), on a free port, resolved when
+ * it logs that it is ready. `args` are redis-server style options; --port and --bind are
+ * added.
+ */
+export async function spawnVellum(args: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [VELLUM_SERVER, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'notice', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', () => reject(new Error(`vellum-server exited: ${output}`)));
+  });
+  return { child, port };
 }
