@@ -14,10 +14,13 @@ export interface PropagationSink {
   feed(db: number, argv: readonly string[]): void;
 }
 
+const MULTI: readonly string[] = ['MULTI'];
+const EXEC: readonly string[] = ['EXEC'];
+
 export class Propagator {
   readonly sinks: PropagationSink[] = [];
-  private pendingDb: number[] = [];
-  private pendingArgv: (readonly string[])[] = [];
+  private readonly pendingDb: number[] = [];
+  private readonly pendingArgv: (readonly string[])[] = [];
 
   /** Add an effect to the current unit. */
   also(db: number, argv: readonly string[]): void {
@@ -35,17 +38,19 @@ export class Propagator {
   endUnit(wrap = true): boolean {
     const n = this.pendingArgv.length;
     if (n === 0) return false;
+    // The pending arrays are reused, not reallocated per command: sinks only record what
+    // they are fed and never propagate from feed().
     const dbs = this.pendingDb;
     const argvs = this.pendingArgv;
-    this.pendingDb = [];
-    this.pendingArgv = [];
     if (n === 1 || !wrap) {
       for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
-      return true;
+    } else {
+      this.deliver(dbs[0]!, MULTI);
+      for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
+      this.deliver(dbs[n - 1]!, EXEC);
     }
-    this.deliver(dbs[0]!, ['MULTI']);
-    for (let i = 0; i < n; i++) this.deliver(dbs[i]!, argvs[i]!);
-    this.deliver(dbs[n - 1]!, ['EXEC']);
+    dbs.length = 0;
+    argvs.length = 0;
     return true;
   }
 

@@ -29,6 +29,7 @@ import { RdbError } from '../rdb/errors.js';
 import { storeLoadVisitor } from '../rdb-load.js';
 import type { AofIo } from './io.js';
 import { AofManifest, AofNames, loadManifest, persistManifest } from './manifest.js';
+import { latin1Of } from '../../util/latin1.js';
 
 /** A refusal to load: the server must not start (invariant 4). */
 export class AofLoadError extends Error {
@@ -100,14 +101,14 @@ export function scanAof(buf: Buffer, start: number, onCommand: (argv: string[], 
       const len = leadingInt(buf, pos + 1, end);
       pos = end;
       if (len < 0 || pos + len + 2 > size) return truncated(pos);
-      argv[j] = buf.toString('latin1', pos, pos + len);
+      argv[j] = latin1Of(buf, pos, pos + len);
       pos += len + 2;
     }
-    const name = argv[0]!.toLowerCase();
-    if (name === 'multi') {
+    const name = argv[0]!;
+    if (name.length === 5 && name.toLowerCase() === 'multi') {
       beforeMulti = validUpTo;
       inMulti = true;
-    } else if (name === 'exec' || name === 'discard') {
+    } else if ((name.length === 4 || name.length === 7) && (name.toLowerCase() === 'exec' || name.toLowerCase() === 'discard')) {
       inMulti = false;
     }
     onCommand(argv, cmdStart);
@@ -216,8 +217,15 @@ function loadSingleFile(server: Server, io: AofIo, c: Client, path: string, name
     if (oldStyle) log.notice('Reading the remaining AOF tail...');
   }
   let queue: [CommandSpec, string[]][] | null = null;
+  // An AOF repeats a few command names, spelled alike: resolve each spelling once.
+  let lastName = '';
+  let lastCmd: CommandSpec | undefined;
   const result = scanAof(buf, pos, (argv, offset) => {
-    const cmd = resolveCommand(server, argv);
+    if (argv[0] !== lastName) {
+      lastName = argv[0]!;
+      lastCmd = server.dispatcher.lookup(lastName);
+    }
+    const cmd = resolveSubcommand(lastCmd, argv);
     if (cmd === undefined) {
       throw new AofLoadError(`Unknown command '${argv[0]!.slice(0, 128)}' reading the append only file ${name} at offset ${offset}`);
     }
@@ -267,8 +275,7 @@ function runOne(c: Client, cmd: CommandSpec, argv: string[]): void {
   c.out = ''; // a loading client's replies are discarded
 }
 
-function resolveCommand(server: Server, argv: string[]): CommandSpec | undefined {
-  const cmd = server.dispatcher.lookup(argv[0]!);
+function resolveSubcommand(cmd: CommandSpec | undefined, argv: string[]): CommandSpec | undefined {
   if (cmd === undefined || cmd.subcommands === undefined || argv.length < 2) return cmd;
   const sub = argv[1]!.toLowerCase();
   return cmd.subcommands.find((s) => s.name === sub);

@@ -1,8 +1,10 @@
 /**
  * RESP as the AOF stores it: a command is `*<argc>\r\n` then `$<len>\r\n<bytes>\r\n` per
  * argument, always canonical (redis-check-aof is strict even where the loader is not).
- * Strings are latin1, one char per byte, so the text is built as a string and turned into
- * bytes once per write.
+ * Strings are latin1, one char per byte, and are encoded straight into a growable byte
+ * buffer (RespBuffer): building each record as a string by concatenation made a rope per
+ * record that was flattened and copied again at write time, and the garbage it left cost
+ * more than the write itself.
  *
  * Also here: the RESP form of a whole dataset, Redis's rewriteAppendOnlyFileRio for
  * `aof-use-rdb-preamble no` (persistence-spec.md §3.5): per non-empty db a SELECT, per key
@@ -17,33 +19,122 @@ import { formatG } from '../../util/numbers.js';
 /** Elements per command in a RESP rewrite (Redis's AOF_REWRITE_ITEMS_PER_CMD). */
 const ITEMS_PER_CMD = 64;
 
-export function respCommand(argv: readonly string[]): string {
-  let s = '*' + argv.length + '\r\n';
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    s += '$' + a.length + '\r\n' + a + '\r\n';
+/** Below this many chars a JS copy loop beats a call into Buffer.write. */
+const SHORT_COPY = 48;
+const INITIAL_CAPACITY = 64 * 1024;
+/** A buffer grown past this by a burst is let go once emptied, not kept for good. */
+const KEEP_CAPACITY = 1024 * 1024;
+
+/** RESP records appended as bytes; `bytes[0..length)` is the content. */
+export class RespBuffer {
+  bytes = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  length = 0;
+
+  appendCommand(argv: readonly string[]): void {
+    const n = argv.length;
+    let need = 16;
+    for (let i = 0; i < n; i++) need += argv[i]!.length + 16;
+    this.reserve(need);
+    const b = this.bytes;
+    b[this.length] = 0x2a; // '*'
+    let p = writeUint(b, this.length + 1, n);
+    b[p++] = 0x0d;
+    b[p++] = 0x0a;
+    for (let i = 0; i < n; i++) {
+      const a = argv[i]!;
+      const len = a.length;
+      b[p] = 0x24; // '$'
+      p = writeUint(b, p + 1, len);
+      b[p++] = 0x0d;
+      b[p++] = 0x0a;
+      if (len < SHORT_COPY) {
+        for (let j = 0; j < len; j++) b[p + j] = a.charCodeAt(j);
+        p += len;
+      } else {
+        p += b.write(a, p, len, 'latin1');
+      }
+      b[p++] = 0x0d;
+      b[p++] = 0x0a;
+    }
+    this.length = p;
   }
-  return s;
+
+  /** `#TS:<unix-seconds>\r\n`, the annotation of aof-timestamp-enabled. */
+  appendTimestamp(sec: number): void {
+    this.reserve(32);
+    const p = this.length + this.bytes.write('#TS:', this.length, 'latin1');
+    const end = writeUint(this.bytes, p, sec);
+    this.bytes[end] = 0x0d;
+    this.bytes[end + 1] = 0x0a;
+    this.length = end + 2;
+  }
+
+  /** The content, without copying: valid until the next append or clear. */
+  view(): Buffer {
+    return this.bytes.subarray(0, this.length);
+  }
+
+  toString(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+
+  /** Drop the first `n` bytes (what a short write did get out). */
+  consume(n: number): void {
+    this.bytes.copyWithin(0, n, this.length);
+    this.length -= n;
+  }
+
+  clear(): void {
+    this.length = 0;
+    if (this.bytes.length > KEEP_CAPACITY) this.bytes = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  }
+
+  private reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.bytes.length) return;
+    let cap = this.bytes.length * 2;
+    while (cap < need) cap *= 2;
+    const grown = Buffer.allocUnsafe(cap);
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
 }
 
-/** `#TS:<unix-seconds>\r\n`, the annotation of aof-timestamp-enabled. */
-export function tsAnnotation(sec: number): string {
-  return `#TS:${sec}\r\n`;
+/** Decimal digits of a non-negative integer at b[p]; returns the offset past them. */
+function writeUint(b: Buffer, p: number, v: number): number {
+  if (v < 10) {
+    b[p] = 0x30 + v;
+    return p + 1;
+  }
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  let end = p + digits;
+  for (let x = v; end > p; x = Math.floor(x / 10)) b[--end] = 0x30 + (x % 10);
+  return p + digits;
+}
+
+/** One command's RESP text (tests and tools; the writer appends bytes to a RespBuffer). */
+export function respCommand(argv: readonly string[]): string {
+  const b = new RespBuffer();
+  b.appendCommand(argv);
+  return b.toString();
 }
 
 interface Iter<T> { [Symbol.iterator](): Iterator<T> }
 
 /**
- * Emit the dataset as RESP commands to `out`, in chunks of roughly 64 KiB of text.
+ * Emit the dataset as RESP commands to `out`, in chunks of roughly 64 KiB. A chunk is a
+ * view of a reused buffer: `out` must consume it before returning.
  * `timestampSec` ≥ 0 writes a leading #TS annotation, as Redis does with timestamps on.
  */
-export function writeRespDataset(keyspace: Keyspace, out: (chunk: string) => void, timestampSec: number): void {
-  let buf = timestampSec >= 0 ? tsAnnotation(timestampSec) : '';
+export function writeRespDataset(keyspace: Keyspace, out: (chunk: Buffer) => void, timestampSec: number): void {
+  const buf = new RespBuffer();
+  if (timestampSec >= 0) buf.appendTimestamp(timestampSec);
   const emit = (argv: readonly string[]) => {
-    buf += respCommand(argv);
+    buf.appendCommand(argv);
     if (buf.length >= 65536) {
-      out(buf);
-      buf = '';
+      out(buf.view());
+      buf.clear();
     }
   };
   for (const db of keyspace.dbs) {
@@ -62,7 +153,7 @@ export function writeRespDataset(keyspace: Keyspace, out: (chunk: string) => voi
       }
     }
   }
-  if (buf.length > 0) out(buf);
+  if (buf.length > 0) out(buf.view());
 }
 
 function emitCollection(key: string, v: CollectionValue, emit: (argv: readonly string[]) => void): void {

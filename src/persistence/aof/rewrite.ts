@@ -98,7 +98,7 @@ export function buildBase(server: Server, io: AofIo, path: string, rdbPreamble: 
       });
     } else {
       const ts = config.bool('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : -1;
-      writeRespDataset(server.keyspace, (text) => write(Buffer.from(text, 'latin1')), ts);
+      writeRespDataset(server.keyspace, write, ts);
     }
     step = 'fsync';
     io.fsync(fd);

@@ -1,7 +1,8 @@
 /**
- * The AOF writer: a propagation sink that turns each effect into RESP, gathers a loop
- * turn's records in one buffer, and writes them with one write(2) before that turn's
- * replies leave (server.beforeReplies; Redis's flushAppendOnlyFile in beforeSleep).
+ * The AOF writer: a propagation sink that encodes each effect as RESP bytes straight into
+ * one growable buffer (resp.ts's RespBuffer) for the loop turn, and writes them with one
+ * write(2) before that turn's replies leave (server.beforeReplies; Redis's
+ * flushAppendOnlyFile in beforeSleep).
  *
  * fsync policies:
  *  - always: after the turn's write, one fdatasync on the thread pool covers every write
@@ -12,7 +13,8 @@
  *    started when it completes, so one sync serves every turn that waited for it.
  *  - everysec: an fdatasync on the thread pool at most once a second. While one is still
  *    running, a write is postponed up to 2 s, then done anyway (aof_delayed_fsync), as
- *    Redis does, because write(2) would block behind the fsync anyway.
+ *    Redis does, because write(2) would block behind the fsync anyway. A postponed write is
+ *    done as soon as that fsync returns, not at the next cron or command.
  *  - no: the OS decides.
  *
  * Write errors (ENOSPC, EIO, short write undone with ftruncate) and fsync errors leave the
@@ -29,7 +31,7 @@ import type { Client, SyncGate } from '../../server/client.js';
 import type { PropagationSink } from '../../server/propagate.js';
 import type { Server } from '../../server/server.js';
 import { type AofIo, strerror } from './io.js';
-import { respCommand, tsAnnotation } from './resp.js';
+import { RespBuffer } from './resp.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -37,7 +39,7 @@ const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
 
 export class AofWriter implements PropagationSink, SyncGate {
   /** Records not yet written (aof_buf). */
-  buf = '';
+  readonly buf = new RespBuffer();
   fd = -1;
   /** Bytes in the current incr file, and the size when it was last fsynced. */
   incrSize = 0;
@@ -119,19 +121,19 @@ export class AofWriter implements PropagationSink, SyncGate {
   // ------------------------------------------------------------------ feeding
 
   feed(db: number, argv: readonly string[]): void {
-    let s = '';
+    const buf = this.buf;
     if (this.timestamps) {
       const sec = Math.floor(Date.now() / 1000);
       if (sec > this.lastTsSec) {
-        s += tsAnnotation(sec);
+        buf.appendTimestamp(sec);
         this.lastTsSec = sec;
       }
     }
     if (db !== this.lastDb) {
-      s += respCommand(['SELECT', String(db)]);
+      buf.appendCommand(['SELECT', String(db)]);
       this.lastDb = db;
     }
-    this.buf += s + respCommand(argv);
+    buf.appendCommand(argv);
     // Effects from timers (active expiry) have no reply to ride on: flush this turn anyway.
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -230,7 +232,7 @@ export class AofWriter implements PropagationSink, SyncGate {
 
   /** One write(2) of the whole buffer; false (buffer kept) on error. */
   private writeBuffer(): boolean {
-    const data = Buffer.from(this.buf, 'latin1');
+    const data = this.buf.view();
     let n: number;
     let error: unknown = null;
     try {
@@ -249,7 +251,7 @@ export class AofWriter implements PropagationSink, SyncGate {
           this.server.log.warning(`Could not remove short write from the append-only file. Vellum may refuse to load the AOF the next time it starts. ftruncate: ${strerror(err)}`);
           this.incrSize += n;
           this.currentSize += n;
-          this.buf = this.buf.slice(n);
+          this.buf.consume(n);
         }
         error = { code: 'ENOSPC' };
       } else {
@@ -265,7 +267,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     }
     this.incrSize += n;
     this.currentSize += n;
-    this.buf = '';
+    this.buf.clear();
     this.writtenGen++;
     return true;
   }
@@ -296,6 +298,7 @@ export class AofWriter implements PropagationSink, SyncGate {
       if (target > this.syncedGen) this.syncedGen = target;
       if (fd === this.fd && size > this.syncedIncrSize) this.syncedIncrSize = size;
       this.releaseWaiters();
+      if (this.postponedStart !== 0 && this.fd >= 0) this.flush(false);
       // Writes made while this fsync ran wait for the next one: start it now.
       if (this.policy === 'always' && this.writtenGen > this.syncedGen && this.fd >= 0 && !this.fsyncSuppressed) this.startFsync();
     });
@@ -353,7 +356,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     if (this.syncInFlight) this.retiredFd = this.fd;
     else this.io.close(this.fd);
     this.fd = -1;
-    this.buf = '';
+    this.buf.clear();
     this.updateGate();
   }
 
