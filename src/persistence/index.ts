@@ -22,7 +22,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValue, SavePoint } from '../config/config.js';
 import type { Server } from '../server/server.js';
-import { loadRdbFile, saveRdbFile, type SnapshotOptions } from './rdb-file.js';
+import { loadRdbFile, loadRdbFileSliced, saveRdbFile, type LoadProgress, type SnapshotOptions } from './rdb-file.js';
+import type { RdbFileInfo, RdbVisitor } from './rdb/reader.js';
+import type { Value } from '../store/value.js';
 import { RdbError } from './rdb/errors.js';
 import { storeLoadVisitor, type StoreLoadCounts } from './rdb-load.js';
 import { aofOf, type Aof } from './aof/index.js';
@@ -43,6 +45,24 @@ export interface LoadOptions {
   merge?: boolean;
 }
 
+/** A load in progress: the visitor, its counts, the load's clock and the change counter to restore. */
+interface ActiveLoad {
+  readonly visitor: RdbVisitor<Value>;
+  readonly counts: StoreLoadCounts;
+  readonly now: number;
+  readonly dirty: number;
+}
+
+function loadedPercent(p: LoadProgress): string {
+  return p.totalBytes === 0 ? '100.00' : ((100 * p.loadedBytes) / p.totalBytes).toFixed(2);
+}
+
+/** An RdbError already names the file and offset; anything else gets the path. */
+function loadError(path: string, err: unknown): Error {
+  if (err instanceof RdbError) return err;
+  return new Error(`Error loading ${path}: ${(err as Error).message}`);
+}
+
 export class Persistence {
   /** Unix time (s) of the last successful save; start-up counts as one, as in Redis. */
   lastSave = Math.floor(Date.now() / 1000);
@@ -52,6 +72,10 @@ export class Persistence {
   private saves = 0;
   private lastLoadKeysLoaded = 0;
   private lastLoadKeysExpired = 0;
+  /** While loading at start-up: INFO's loading_* fields. */
+  private loadingStartTime = 0;
+  private loadingProgress: LoadProgress | null = null;
+  private loadingCounts: StoreLoadCounts | null = null;
 
   /** BGSAVE: the running forkless save, its figures and the SCHEDULE flag. */
   readonly background: BackgroundSave;
@@ -91,39 +115,71 @@ export class Persistence {
     const path = this.rdbPath;
     if (!existsSync(path)) return;
     const start = performance.now();
-    this.loadRdb(path, {});
+    const load = this.beginLoad({});
+    let lastLog = start;
+    try {
+      // In slices, as Redis serves events while loading: clients get -LOADING meanwhile,
+      // INFO shows the progress, and a big file logs it about once a second.
+      const info = await loadRdbFileSliced(path, load.visitor, this.server.config.bool('rdbchecksum'), 10, (p) => {
+        this.loadingProgress = p;
+        const now = performance.now();
+        if (now - lastLog >= 1000) {
+          lastLog = now;
+          this.server.log.notice(`Loading RDB: ${loadedPercent(p)}% (${p.loadedBytes} of ${p.totalBytes} bytes, ${load.counts.loaded} keys)`);
+        }
+      });
+      this.endLoad(load, info);
+    } catch (err) {
+      throw loadError(path, err);
+    } finally {
+      this.stopLoading(load);
+    }
     this.server.log.notice(`DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`);
   }
 
   /**
-   * Load an RDB file into the keyspace (start-up, DEBUG RELOAD). Keys already past their
+   * Load an RDB file into the keyspace at once (DEBUG RELOAD). Keys already past their
    * deadline are dropped, as a primary does; empty collections are skipped with a warning.
    * The change counter is left as it was: loading is not a change to save.
    */
   loadRdb(path: string, opts: LoadOptions): void {
+    const load = this.beginLoad(opts);
+    try {
+      this.endLoad(load, loadRdbFile(path, load.visitor, this.server.config.bool('rdbchecksum')));
+    } catch (err) {
+      throw loadError(path, err);
+    } finally {
+      this.stopLoading(load);
+    }
+  }
+
+  /** The state both loaders share: the visitor and its counts, `loading` set, the clock. */
+  private beginLoad(opts: LoadOptions): ActiveLoad {
     const server = this.server;
-    const keyspace = server.keyspace;
-    const log = server.log;
-    const dirty = keyspace.dirty;
     const now = Date.now();
-    keyspace.now = now;
-    const counts: StoreLoadCounts = { loaded: 0, expired: 0, ctime: -1 };
+    server.keyspace.now = now;
+    const counts: StoreLoadCounts = { loaded: 0, expired: 0, ctime: -1, usedMem: -1 };
     const visitor = storeLoadVisitor(server, { dropExpired: true, merge: opts.merge === true }, counts);
     server.loading = true;
-    try {
-      const info = loadRdbFile(path, visitor, server.config.bool('rdbchecksum'));
-      if (info.checksum === 'disabled') log.notice('RDB file was saved with checksum disabled: no check performed.');
-      if (counts.ctime >= 0) log.notice(`RDB age ${Math.max(0, Math.floor(now / 1000) - counts.ctime)} seconds`);
-    } catch (err) {
-      if (err instanceof RdbError) throw err;
-      throw new Error(`Error loading ${path}: ${(err as Error).message}`);
-    } finally {
-      server.loading = false;
-      keyspace.dirty = dirty;
-    }
-    this.lastLoadKeysLoaded = counts.loaded;
-    this.lastLoadKeysExpired = counts.expired;
-    log.notice(`Done loading RDB, keys loaded: ${counts.loaded}, keys expired: ${counts.expired}.`);
+    this.loadingStartTime = Math.floor(now / 1000);
+    this.loadingCounts = counts;
+    return { visitor, counts, now, dirty: server.keyspace.dirty };
+  }
+
+  private endLoad(load: ActiveLoad, info: RdbFileInfo): void {
+    const log = this.server.log;
+    if (info.checksum === 'disabled') log.notice('RDB file was saved with checksum disabled: no check performed.');
+    if (load.counts.ctime >= 0) log.notice(`RDB age ${Math.max(0, Math.floor(load.now / 1000) - load.counts.ctime)} seconds`);
+    this.lastLoadKeysLoaded = load.counts.loaded;
+    this.lastLoadKeysExpired = load.counts.expired;
+    log.notice(`Done loading RDB, keys loaded: ${load.counts.loaded}, keys expired: ${load.counts.expired}.`);
+  }
+
+  private stopLoading(load: ActiveLoad): void {
+    this.server.loading = false;
+    this.server.keyspace.dirty = load.dirty;
+    this.loadingProgress = null;
+    this.loadingCounts = null;
   }
 
   private snapshotOptions(): SnapshotOptions {
@@ -307,6 +363,23 @@ export class Persistence {
       `rdb_last_load_keys_loaded:${this.lastLoadKeysLoaded}`,
       ...this.aof.infoFields(),
       ...this.aof.infoEnabledFields(),
+      ...this.loadingFields(),
     ].join('\r\n');
+  }
+
+  /** Redis's loading_* fields, present only while a start-up load runs. */
+  private loadingFields(): string[] {
+    const p = this.loadingProgress;
+    if (!this.server.loading || p === null) return [];
+    const elapsed = Date.now() / 1000 - this.loadingStartTime;
+    const eta = p.loadedBytes === 0 ? 1 : Math.floor((elapsed * p.totalBytes) / p.loadedBytes - elapsed);
+    return [
+      `loading_start_time:${this.loadingStartTime}`,
+      `loading_total_bytes:${p.totalBytes}`,
+      `loading_rdb_used_mem:${Math.max(0, this.loadingCounts?.usedMem ?? 0)}`,
+      `loading_loaded_bytes:${p.loadedBytes}`,
+      `loading_loaded_perc:${loadedPercent(p)}`,
+      `loading_eta_seconds:${eta}`,
+    ];
   }
 }

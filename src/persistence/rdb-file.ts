@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { replaceFileAtomicSync, writeAllSync } from '../util/atomic-file.js';
 import type { Keyspace } from '../store/keyspace.js';
 import { RdbSink, RdbWriter, type WriterOptions } from './rdb/writer.js';
-import { parseRdb, RdbReader, type ByteSource, type RdbFileInfo, type RdbVisitor } from './rdb/reader.js';
+import { parseRdb, rdbParseSteps, RdbReader, type ByteSource, type RdbFileInfo, type RdbVisitor } from './rdb/reader.js';
 import { RdbError } from './rdb/errors.js';
 
 /** A file descriptor read front to back, for RdbReader. */
@@ -81,6 +81,44 @@ export function loadRdbFile<V>(path: string, visitor: RdbVisitor<V>, verifyCheck
   const fd = openSync(path, 'r');
   try {
     return parseRdb(new RdbReader(new FileSource(fd)), visitor, verifyChecksum);
+  } catch (err) {
+    if (err instanceof RdbError) err.inFile(path);
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where a sliced load is: bytes read so far of the file's total. */
+export interface LoadProgress {
+  readonly loadedBytes: number;
+  readonly totalBytes: number;
+}
+
+/**
+ * loadRdbFile in slices of about `sliceMs`, yielding to the event loop between them (as
+ * Redis's processEventsWhileBlocked during a load), with `onSlice` told the progress after
+ * each. Start-up uses it so clients get -LOADING and INFO meanwhile.
+ */
+export async function loadRdbFileSliced<V>(
+  path: string, visitor: RdbVisitor<V>, verifyChecksum: boolean, sliceMs: number, onSlice: (p: LoadProgress) => void,
+): Promise<RdbFileInfo> {
+  const fd = openSync(path, 'r');
+  try {
+    const source = new FileSource(fd);
+    const reader = new RdbReader(source);
+    const steps = rdbParseSteps(reader, visitor, verifyChecksum);
+    for (;;) {
+      const deadline = performance.now() + sliceMs;
+      let n = 0;
+      for (;;) {
+        const step = steps.next();
+        if (step.done === true) return step.value;
+        if ((++n & 255) === 0 && performance.now() >= deadline) break;
+      }
+      onSlice({ loadedBytes: reader.offset, totalBytes: source.size });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   } catch (err) {
     if (err instanceof RdbError) err.inFile(path);
     throw err;

@@ -19,11 +19,12 @@ export interface StoreLoadOptions {
   merge: boolean;
 }
 
-/** Filled in while loading: keys stored and dropped, and the ctime AUX field (-1 if none). */
+/** Filled in while loading: keys stored and dropped, the ctime and used-mem AUX fields (-1 if none). */
 export interface StoreLoadCounts {
   loaded: number;
   expired: number;
   ctime: number;
+  usedMem: number;
 }
 
 export function storeLoadVisitor(server: Server, opts: StoreLoadOptions, counts: StoreLoadCounts): RdbVisitor<Value> {
@@ -35,7 +36,10 @@ export function storeLoadVisitor(server: Server, opts: StoreLoadOptions, counts:
     aux(name, value) {
       if (name === 'redis-ver') log.notice(`Loading RDB produced by version ${value}`);
       else if (name === 'ctime') counts.ctime = Number(value);
-      else if (name === 'used-mem') log.notice(`RDB memory usage when created ${(Number(value) / 1048576).toFixed(2)} Mb`);
+      else if (name === 'used-mem') {
+        counts.usedMem = Number(value);
+        log.notice(`RDB memory usage when created ${(counts.usedMem / 1048576).toFixed(2)} Mb`);
+      }
       else if (name.startsWith('%')) log.notice(`RDB '${name}': ${value}`);
     },
     selectDb(db, offset) {

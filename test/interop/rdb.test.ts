@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { redisSkip, startRedis, startVellum, tempDir, type RunningServer } from '../helpers/servers.js';
-import { startServer } from '../../src/index.js';
+import { Config, Server, startServer } from '../../src/index.js';
+import { ErrorReply, RespClient } from '../helpers/resp-client.js';
 import { datasetCommands, describeServer } from './rdb-dataset.js';
 
 async function fill(server: RunningServer): Promise<void> {
@@ -233,6 +234,43 @@ describe('RDB start-up and SAVE (Vellum alone)', () => {
         rmSync(dir, { recursive: true, force: true });
         rmSync(copy, { recursive: true, force: true });
       }
+    }
+  });
+
+  it('while a big file loads, clients get -LOADING and INFO shows loading:1 with the progress fields', async () => {
+    const dir = tempDir('vellum-loading-');
+    try {
+      const v = await startVellum({ dir });
+      const c = await v.client();
+      for (let i = 0; i < 300_000; i += 10_000) {
+        const batch = [];
+        for (let j = i; j < i + 10_000; j++) batch.push(['SET', `k:${j}`, `value-${j}`]);
+        await c.pipeline(batch);
+      }
+      await c.call('SAVE');
+      await v.stop();
+
+      const server = new Server(Config.fromArgs([], { port: 0, dir, loglevel: 'warning', save: '' }));
+      await server.listen();
+      const loading = server.persistence.load();
+      try {
+        const client = await RespClient.connect(server.tcpPort!);
+        const [get, info] = await client.pipeline([['GET', 'k:1'], ['INFO', 'persistence']]);
+        assert.deepEqual(get, new ErrorReply('LOADING Redis is loading the dataset in memory'));
+        assert.match(info as string, /\r\nloading:1\r\n/);
+        for (const field of ['loading_start_time', 'loading_total_bytes', 'loading_loaded_bytes', 'loading_loaded_perc', 'loading_eta_seconds']) {
+          assert.match(info as string, new RegExp(`\\r\\n${field}:[0-9.]+`), field);
+        }
+        await loading;
+        assert.equal(await client.call('GET', 'k:1'), 'value-1');
+        assert.match((await client.call('INFO', 'persistence')) as string, /\r\nloading:0\r\n/);
+        client.close();
+      } finally {
+        await loading.catch(() => {});
+        await server.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -287,7 +287,7 @@ function arityOk(arity: number, argc: number): boolean {
 
 /** The RDB part of a base or an old preamble file: deadlines kept; returns the end offset. */
 function loadRdbPart(server: Server, buf: Buffer): number {
-  const visitor = storeLoadVisitor(server, { dropExpired: false, merge: false }, { loaded: 0, expired: 0, ctime: -1 });
+  const visitor = storeLoadVisitor(server, { dropExpired: false, merge: false }, { loaded: 0, expired: 0, ctime: -1, usedMem: -1 });
   const r = new RdbReader(buf);
   parseRdb(r, visitor, server.config.bool('rdbchecksum'));
   return r.offset;

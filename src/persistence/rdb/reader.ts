@@ -416,6 +416,19 @@ export interface RdbFileInfo {
  * `visitor`. Opcodes may come in any order before EOF, as Redis's loader allows.
  */
 export function parseRdb<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyChecksum = true): RdbFileInfo {
+  const steps = rdbParseSteps(r, visitor, verifyChecksum);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * parseRdb as steps: the generator yields after each key record, so a loader can stop
+ * between keys, serve the event loop (clients get -LOADING, INFO shows the progress) and
+ * resume. Returns the file's info at EOF.
+ */
+export function* rdbParseSteps<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyChecksum = true): Generator<void, RdbFileInfo, void> {
   r.checksumming = verifyChecksum;
   const magic = latin1Of(r.bytes(9, 'the RDB header'), 0, 9);
   if (!magic.startsWith('REDIS')) throw corrupt('Wrong signature trying to load DB from file', 0);
@@ -475,6 +488,7 @@ export function parseRdb<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyChecksum
         const value = r.value(type, visitor.builder);
         visitor.key(db, key, value, expireAt, at);
         expireAt = -1;
+        yield;
       }
     }
   }
