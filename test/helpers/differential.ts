@@ -53,6 +53,38 @@ export class Pair {
     for (const cmd of commands) await this.same(...cmd);
   }
 
+  /**
+   * Run `commands` on both servers with notify-keyspace-events KEA and a pattern subscriber
+   * on each; asserts that both emitted the same keyspace events and returns them. A PUBLISH
+   * to a marker channel ends each stream, so no count or last event is guessed.
+   */
+  async sameKeyspaceEvents(commands: Arg[][]): Promise<Reply[]> {
+    const end = '__vellum_test_end__';
+    const subs = [await this.vellumServer.client(), await this.redisServer.client()];
+    try {
+      for (const sub of subs) {
+        await sub.call('PSUBSCRIBE', '__key*__:*');
+        await sub.call('SUBSCRIBE', end);
+      }
+      await this.same('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+      await this.sequence(commands);
+      const streams = await Promise.all(subs.map(async (sub, i) => {
+        await (i === 0 ? this.vellum : this.redis).call('PUBLISH', end, 'x');
+        const events: Reply[] = [];
+        for (;;) {
+          const m = await sub.next();
+          if (Array.isArray(m) && m[0] === 'message' && m[1] === end) return events;
+          events.push(m);
+        }
+      }));
+      assert.deepStrictEqual(streams[0], streams[1], 'keyspace events: Vellum ≠ Redis');
+      return streams[0]!;
+    } finally {
+      await this.same('CONFIG', 'SET', 'notify-keyspace-events', '');
+      for (const sub of subs) sub.close();
+    }
+  }
+
   async flush(): Promise<void> {
     await this.both('FLUSHALL');
   }
