@@ -405,7 +405,7 @@ export class Aof {
     const { aofDir, names } = this.paths;
     for (const ai of am.history) {
       this.server.log.notice(`Removing the history file ${ai.name} in the background`);
-      try { this.io.unlink(join(aofDir, ai.name)); } catch { /* already gone */ }
+      try { this.io.bgUnlink(join(aofDir, ai.name)); } catch { /* already gone */ }
     }
     am.history = [];
     try {

@@ -2,9 +2,11 @@
  * The file operations every piece of AOF code uses, behind one small interface, so that a
  * test can swap in a double that fails with ENOSPC or EIO at a chosen call (and, next,
  * one that forgets unsynced bytes to simulate power loss). The real file system is the
- * default. Every operation is synchronous except fdatasync, which runs on libuv's thread
- * pool: that is Redis's bio fsync thread, and what lets `appendfsync always` share one
- * fdatasync per loop turn without stopping reads.
+ * default. Every operation is synchronous except fdatasync, closeAsync and bgUnlink, which
+ * run on libuv's thread pool: that is Redis's bio threads. fdatasync there lets
+ * `appendfsync always` share one fdatasync per loop turn without stopping reads; the
+ * asynchronous close is where a removed file's blocks are freed (tens of ms for a large
+ * base), which Redis also keeps off its main thread.
  */
 
 import * as fs from 'node:fs';
@@ -21,10 +23,17 @@ export interface AofIo {
   fdatasyncAsync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
   ftruncate(fd: number, length: number): void;
   close(fd: number): void;
+  /** close on the thread pool (Redis's bio close job); errors are ignored, as there. */
+  closeAsync(fd: number): void;
   rename(from: string, to: string): void;
   fsyncDir(dir: string): void;
   truncate(path: string, length: number): void;
   unlink(path: string): void;
+  /**
+   * Redis's bg_unlink: remove the name now, free the blocks on the thread pool (the file is
+   * held open across the unlink so the last close, which frees them, is the async one).
+   */
+  bgUnlink(path: string): void;
   readFile(path: string): Buffer;
   size(path: string): number;
   exists(path: string): boolean;
@@ -40,6 +49,7 @@ export const realIo: AofIo = {
   fdatasyncAsync: (fd, done) => fs.fdatasync(fd, done),
   ftruncate: (fd, length) => fs.ftruncateSync(fd, length),
   close: (fd) => fs.closeSync(fd),
+  closeAsync: (fd) => fs.close(fd, ignore),
   rename: (from, to) => fs.renameSync(from, to),
   fsyncDir(dir) {
     const fd = fs.openSync(dir, 'r');
@@ -51,12 +61,30 @@ export const realIo: AofIo = {
   },
   truncate: (path, length) => fs.truncateSync(path, length),
   unlink: (path) => fs.unlinkSync(path),
+  bgUnlink(path) {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch {
+      fs.unlinkSync(path);
+      return;
+    }
+    try {
+      fs.unlinkSync(path);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    fs.close(fd, ignore);
+  },
   readFile: (path) => fs.readFileSync(path),
   size: (path) => fs.statSync(path).size,
   exists: (path) => fs.existsSync(path),
   isDir: (path) => fs.existsSync(path) && fs.statSync(path).isDirectory(),
   mkdir: (path) => fs.mkdirSync(path, { recursive: true }),
 };
+
+function ignore(): void { /* as Redis's bio close job */ }
 
 /** Write all of `data`, looping over short writes; throws on the first error. */
 export function writeAll(io: AofIo, fd: number, data: Uint8Array): void {

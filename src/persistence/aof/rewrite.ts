@@ -7,7 +7,10 @@
  * without the fork), with what a crash right after each step leaves:
  *  1. flush the buffer; open a new incr file and persist the manifest naming it (or, while
  *     the AOF is being switched on, `temp-<name>.incr`, not in the manifest): the old
- *     manifest still loads everything, since the new incr only gets later writes;
+ *     manifest still loads everything, since the new incr only gets later writes. The old
+ *     incr is fsynced and closed on the thread pool (Redis's bio), not here; under
+ *     `always`/`everysec` the new incr gets no write until that fsync completes (writer.ts),
+ *     so a crash meanwhile loses at most a suffix of the write stream, never a middle;
  *  2. start the base at T (startBase) into `<dir>/temp-rewriteaof-bg-<pid>.aof`; from the
  *     same synchronous step on, every write goes to the new incr, so base + new incr is
  *     exactly the dataset. With `aof-use-rdb-preamble yes` the forkless snapshot engine
@@ -17,7 +20,12 @@
  *     meanwhile leaves a stray temp (or an unlisted base) file and the old AOF intact;
  *  3. mark the old base and every incr before the new one as history and persist the
  *     manifest (temp, fsync, rename, fsync dir): the one moment the AOF changes;
- *  4. delete the history files and persist the manifest again.
+ *  4. delete the history files and persist the manifest again. Removing a large base
+ *     frees its blocks, tens of ms of the loop: as Redis's bg_unlink, the name goes now and
+ *     the blocks on the thread pool, with a close of a descriptor held across the unlink.
+ *     A crash before the manifest lands leaves history lines naming missing files, which
+ *     loading ignores. Steps 3 and 4 need not wait for step 1's fsync of the old incr:
+ *     the new base (fsynced) covers all of it, and it only leaves the manifest.
  * A failure before 3 removes the temp file and leaves the current AOF as it was; the new
  * incr stays in the manifest (several incr files load in order).
  *

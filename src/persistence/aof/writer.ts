@@ -25,6 +25,18 @@
  *
  * SELECT is emitted when the db differs from the last one written to the current file,
  * and at the start of every file (lastDb is reset when a file is opened).
+ *
+ * Switching files (a rewrite opening its new incr) must not stop the loop for the old
+ * file's fsync and close, as Redis's bio does them: the old fd is retired, and its fsync
+ * is the next one on the thread pool (after the one in flight, if any; its generation is
+ * the last write before the switch, so it acknowledges nothing written to the new file),
+ * then it is closed there. Under `always` and `everysec` nothing is written to the new file
+ * until that fsync completes (records stay in the buffer, as in a postponed everysec
+ * write, with no 2 s escape): the new incr never holds bytes on disk while an earlier
+ * record of the old one may still be lost, so an OS crash leaves a prefix of the write
+ * stream, and `always` replies wait for both fsyncs as before. Under `no` the OS orders
+ * nothing anyway and writes go on at once, as in Redis. A forced flush or fsyncNow
+ * (shutdown, turning the AOF off) fsyncs the old file synchronously instead.
  */
 
 import type { Client, SyncGate } from '../../server/client.js';
@@ -67,8 +79,13 @@ export class AofWriter implements PropagationSink, SyncGate {
   private syncInFlight = false;
   private lastFsyncSec = 0;
   private postponedStart = 0;
-  /** An fd replaced while its fsync was in flight: closed when the fsync returns. */
-  private retiredFd = -1;
+  /**
+   * Files switched away from, not yet closed: closed once no fsync is in flight on them.
+   * The last one must be synced up to retiredGen (the writes made before the switch)
+   * before the current file gets a write.
+   */
+  private retired: number[] = [];
+  private retiredGen = 0;
   private waiters = new Set<Client>();
   private flushScheduled = false;
   private readonly flushHook = () => this.flush(false);
@@ -200,6 +217,14 @@ export class AofWriter implements PropagationSink, SyncGate {
   flush(force: boolean): void {
     this.flushScheduled = false;
     if (this.fd < 0) return;
+    if (this.syncedGen < this.retiredGen && this.policy !== 'no') {
+      // Not suppressed by no-appendfsync-on-rewrite: Redis's bio syncs the old file anyway.
+      if (!force) {
+        if (!this.syncInFlight) this.startFsync();
+        return; // written when the old file's fsync returns
+      }
+      if (!this.syncRetiredNow()) return;
+    }
     const now = Date.now();
     const nowSec = Math.floor(now / 1000);
     if (this.buf.length === 0) {
@@ -272,18 +297,16 @@ export class AofWriter implements PropagationSink, SyncGate {
     return true;
   }
 
+  /** One fdatasync on the thread pool: of the retired file while it is unsynced, else the current one. */
   private startFsync(): void {
-    const target = this.writtenGen;
+    const retiring = this.syncedGen < this.retiredGen;
+    const target = retiring ? this.retiredGen : this.writtenGen;
     const size = this.incrSize;
-    const fd = this.fd;
+    const fd = retiring ? this.retired[this.retired.length - 1]! : this.fd;
     this.syncInFlight = true;
     this.lastFsyncSec = Math.floor(Date.now() / 1000);
     this.io.fdatasyncAsync(fd, (err) => {
       this.syncInFlight = false;
-      if (this.retiredFd >= 0) {
-        this.io.close(this.retiredFd);
-        this.retiredFd = -1;
-      }
       if (err !== null) {
         this.server.log.warning(`Can't persist AOF for fsync error: ${strerror(err)}`);
         this.fsyncStatus = 'err';
@@ -297,11 +320,39 @@ export class AofWriter implements PropagationSink, SyncGate {
       }
       if (target > this.syncedGen) this.syncedGen = target;
       if (fd === this.fd && size > this.syncedIncrSize) this.syncedIncrSize = size;
+      this.closeRetired();
       this.releaseWaiters();
-      if (this.postponedStart !== 0 && this.fd >= 0) this.flush(false);
+      if (this.fd < 0) return;
+      // A write postponed by this fsync (everysec) or by the old file's goes out now.
+      if (this.postponedStart !== 0 || (fd !== this.fd && this.buf.length > 0)) this.flush(false);
       // Writes made while this fsync ran wait for the next one: start it now.
-      if (this.policy === 'always' && this.writtenGen > this.syncedGen && this.fd >= 0 && !this.fsyncSuppressed) this.startFsync();
+      if (this.syncInFlight) return;
+      if (this.syncedGen < this.retiredGen || (this.policy === 'always' && this.writtenGen > this.syncedGen && !this.fsyncSuppressed)) this.startFsync();
     });
+  }
+
+  /** Close the retired files nothing waits on (the caller knows no fsync is in flight). */
+  private closeRetired(): void {
+    const r = this.retired;
+    const keep = this.syncedGen < this.retiredGen ? 1 : 0;
+    while (r.length > keep) this.io.closeAsync(r.shift()!);
+  }
+
+  /** Forced write while the old file's fsync is pending: do it here; false on error. */
+  private syncRetiredNow(): boolean {
+    try {
+      this.io.fsync(this.retired[this.retired.length - 1]!);
+    } catch (err) {
+      this.server.log.warning(`Fail to fsync the AOF file: ${strerror(err)}`);
+      this.fsyncStatus = 'err';
+      this.lastWriteError = strerror(err);
+      this.updateRefusal();
+      return false;
+    }
+    this.syncedGen = this.retiredGen;
+    if (!this.syncInFlight) this.closeRetired();
+    this.releaseWaiters();
+    return true;
   }
 
   /** Write and fsync everything now, synchronously (shutdown, switching files, policy change). */
@@ -309,6 +360,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     if (this.fd < 0) return;
     this.flush(true);
     if (this.buf.length > 0) return; // the write failed; the error is already set
+    if (this.syncedGen < this.retiredGen && !this.syncRetiredNow()) return;
     try {
       this.io.fsync(this.fd);
     } catch (err) {
@@ -334,13 +386,18 @@ export class AofWriter implements PropagationSink, SyncGate {
 
   /**
    * Append to a new file from now on (start-up, rewrite). What was buffered goes to the
-   * old file, which is fsynced before it is let go; the new file starts with SELECT.
+   * old file, which is retired: fsynced and closed on the thread pool, before the new file
+   * (which starts with SELECT) gets a write.
    */
   switchTo(fd: number, size: number): void {
     if (this.fd >= 0) {
-      this.fsyncNow();
-      if (this.syncInFlight) this.retiredFd = this.fd;
-      else this.io.close(this.fd);
+      this.flush(true);
+      this.retired.push(this.fd);
+      this.retiredGen = this.writtenGen;
+      if (!this.syncInFlight) {
+        if (this.syncedGen < this.retiredGen) this.startFsync();
+        else this.closeRetired();
+      }
     }
     this.fd = fd;
     this.incrSize = size;
@@ -353,8 +410,8 @@ export class AofWriter implements PropagationSink, SyncGate {
   close(): void {
     if (this.fd < 0) return;
     this.fsyncNow();
-    if (this.syncInFlight) this.retiredFd = this.fd;
-    else this.io.close(this.fd);
+    this.retired.push(this.fd);
+    if (!this.syncInFlight) this.closeRetired();
     this.fd = -1;
     this.buf.clear();
     this.updateGate();

@@ -211,10 +211,12 @@ class ControlledIo implements AofIo {
   }
   ftruncate = (fd: number, l: number) => this.real.ftruncate(fd, l);
   close = (fd: number) => this.real.close(fd);
+  closeAsync = (fd: number) => this.real.closeAsync(fd);
   rename = (a: string, b: string) => this.real.rename(a, b);
   fsyncDir = (d: string) => this.real.fsyncDir(d);
   truncate = (p: string, l: number) => this.real.truncate(p, l);
   unlink = (p: string) => this.real.unlink(p);
+  bgUnlink = (p: string) => this.real.bgUnlink(p);
   readFile = (p: string) => this.real.readFile(p);
   size = (p: string) => this.real.size(p);
   exists = (p: string) => this.real.exists(p);
