@@ -8,7 +8,8 @@
  */
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,4 +156,23 @@ export async function spawnVellum(args: readonly string[]): Promise<{ child: Chi
     child.once('exit', () => reject(new Error(`vellum-server exited: ${output}`)));
   });
   return { child, port };
+}
+
+/**
+ * The AOF interop check: redis-check-aof accepts `<dir>/appendonlydir`, and real Redis
+ * started on a copy of it holds `expected` as `describe` reads it.
+ */
+export async function assertRedisAcceptsAof<T>(dir: string, expected: T, describe: (c: RespClient) => Promise<T>): Promise<void> {
+  const aofDir = join(dir, 'appendonlydir');
+  const check = spawnSync('redis-check-aof', [join(aofDir, 'appendonly.aof.manifest')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /is valid/);
+  const redisDir = tempDir('redis-aof-check-');
+  cpSync(aofDir, join(redisDir, 'appendonlydir'), { recursive: true });
+  const redis = await startRedis(['--appendonly', 'yes'], redisDir);
+  try {
+    assert.deepEqual(await describe(await redis.client()), expected);
+  } finally {
+    await redis.stop();
+  }
 }

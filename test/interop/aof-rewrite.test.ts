@@ -14,14 +14,13 @@
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type Server } from '../../src/index.js';
 import { aofOf } from '../../src/persistence/aof/index.js';
 import { tempRewritePath } from '../../src/persistence/aof/rewrite.js';
 import { RespClient, Status, type Reply } from '../helpers/resp-client.js';
-import { redisSkip, startRedis, startVellum, tempDir } from '../helpers/servers.js';
+import { assertRedisAcceptsAof, redisSkip, startRedis, startVellum, tempDir } from '../helpers/servers.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -140,17 +139,7 @@ describe('forkless AOF rewrite', () => {
     aof.shutdown();
     await h.close();
 
-    const check = spawnSync('redis-check-aof', [join(dir, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'utf8' });
-    assert.equal(check.status, 0, check.stdout + check.stderr);
-    assert.match(check.stdout, /is valid/);
-    const redisDir = tempDir('redis-aofrw-');
-    cpSync(join(dir, 'appendonlydir'), join(redisDir, 'appendonlydir'), { recursive: true });
-    const redis = await startRedis(['--appendonly', 'yes'], redisDir);
-    try {
-      assert.deepEqual(await dataset(await redis.client()), expected);
-    } finally {
-      await redis.stop();
-    }
+    await assertRedisAcceptsAof(dir, expected, dataset);
   });
 
   it('a failed base leaves the AOF as it was and is reported; the next rewrite succeeds', async () => {

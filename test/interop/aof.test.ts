@@ -7,13 +7,12 @@
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../src/index.js';
 import { aofOf } from '../../src/persistence/aof/index.js';
 import { RespClient, Status, type Reply } from '../helpers/resp-client.js';
-import { redisSkip, startRedis, tempDir } from '../helpers/servers.js';
+import { assertRedisAcceptsAof, redisSkip, startRedis, tempDir } from '../helpers/servers.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -86,19 +85,7 @@ describe('AOF interop with Redis 7.0', { skip: redisSkip }, () => {
       aof.shutdown();
       await h.close();
 
-      const check = spawnSync('redis-check-aof', [join(dir, 'appendonlydir', 'appendonly.aof.manifest')], { encoding: 'utf8' });
-      assert.equal(check.status, 0, check.stdout + check.stderr);
-      assert.match(check.stdout, /is valid/);
-
-      const redisDir = tempDir('redis-aof-interop-');
-      cpSync(join(dir, 'appendonlydir'), join(redisDir, 'appendonlydir'), { recursive: true });
-      const redis = await startRedis(['--appendonly', 'yes'], redisDir);
-      try {
-        const rc = await redis.client();
-        assert.deepEqual(await dataset(rc), expected);
-      } finally {
-        await redis.stop();
-      }
+      await assertRedisAcceptsAof(dir, expected, dataset);
     });
   }
 
