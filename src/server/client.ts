@@ -168,7 +168,12 @@ export class Client extends ReplyBuffer {
       if (n > 0) {
         const out = n === this.out.length ? this.out : this.out.slice(0, n);
         this.out = n === this.out.length ? '' : this.out.slice(n);
-        this.socket?.write(out, 'latin1');
+        if (this.socket !== null) {
+          this.socket.write(out, 'latin1');
+          const stats = this.server.stats;
+          stats.netOutputBytes += out.length;
+          stats.writesProcessed++;
+        }
       }
     }
     if (this.closeAfterReply && this.syncBarriers === null) this.close();

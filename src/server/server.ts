@@ -37,6 +37,9 @@ export interface ServerStats {
   commandsProcessed: number;
   netInputBytes: number;
   netOutputBytes: number;
+  /** Read events and socket writes, as Redis's total_reads/writes_processed. */
+  readsProcessed: number;
+  writesProcessed: number;
   errorReplies: number;
 }
 
@@ -53,7 +56,7 @@ export class Server {
   readonly monitors = new Set<Client>();
   readonly stats: ServerStats = {
     startedAt: Date.now(), connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0,
-    netInputBytes: 0, netOutputBytes: 0, errorReplies: 0,
+    netInputBytes: 0, netOutputBytes: 0, readsProcessed: 0, writesProcessed: 0, errorReplies: 0,
   };
   /** Shared by every client's parser; CONFIG SET updates it in place. */
   readonly parserLimits: { maxBulkLen: number; maxQueryBuffer: number };
@@ -173,6 +176,7 @@ export class Server {
     this.clients.set(c.id, c);
     socket.on('data', (chunk: Buffer) => {
       this.stats.netInputBytes += chunk.length;
+      this.stats.readsProcessed++;
       c.onData(chunk);
     });
     socket.on('error', () => c.close());
@@ -196,9 +200,7 @@ export class Server {
     const clients = this.pendingWrites;
     this.pendingWrites = [];
     for (let i = 0; i < clients.length; i++) {
-      const c = clients[i]!;
-      this.stats.netOutputBytes += c.out.length;
-      c.flush();
+      clients[i]!.flush();
     }
   }
 

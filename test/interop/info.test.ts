@@ -94,6 +94,21 @@ describe('INFO matches Redis 7.0', { skip: redisSkip }, () => {
     await pair.flush();
   });
 
+  test('total_reads/writes_processed count socket events, total_net_output_bytes what was sent', async () => {
+    const c = await pair.vellumServer.client();
+    const field = (info: string, name: string) => Number(new RegExp(`\\r\\n${name}:(\\d+)`).exec(info)![1]);
+    const before = (await c.call('INFO', 'stats')) as string;
+    // Ten commands in one write arrive in one read event (or a few) and leave in one write.
+    await c.pipeline(Array.from({ length: 10 }, () => ['PING']));
+    const after = (await c.call('INFO', 'stats')) as string;
+    const d = (name: string) => field(after, name) - field(before, name);
+    assert.ok(d('total_commands_processed') >= 11, 'commands');
+    assert.ok(d('total_reads_processed') >= 2 && d('total_reads_processed') <= 4, `reads: ${d('total_reads_processed')}`);
+    assert.ok(d('total_writes_processed') >= 2 && d('total_writes_processed') <= 4, `writes: ${d('total_writes_processed')}`);
+    // Ten "+PONG\r\n" and the first INFO reply left in between.
+    assert.ok(d('total_net_output_bytes') >= 70 + before.length, 'output bytes');
+  });
+
   test('commandstats: counts calls, failures and rejections like Redis', async () => {
     for (const c of [pair.vellum, pair.redis]) {
       await c.call('CONFIG', 'RESETSTAT');
