@@ -6,6 +6,8 @@
  * In-memory encodings are free to change; file formats map them in persistence/ (R7).
  */
 
+import { parseLongLong } from '../util/numbers.js';
+
 export type TypeName = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 export interface CollectionValue {
@@ -27,9 +29,6 @@ export function typeOf(v: Value): TypeName {
  * "embstr" up to 44 bytes, "raw" beyond, as Redis 7.0 reports for a freshly set value.
  */
 export function stringEncoding(s: string): string {
-  if (s.length <= 20 && /^(?:0|-?[1-9][0-9]*)$/.test(s)) {
-    const n = BigInt(s);
-    if (n >= -9223372036854775808n && n <= 9223372036854775807n) return 'int';
-  }
+  if (parseLongLong(s) !== null) return 'int';
   return s.length <= 44 ? 'embstr' : 'raw';
 }

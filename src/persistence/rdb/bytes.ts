@@ -1,16 +1,9 @@
 /**
- * Small byte helpers shared by the blob codecs: latin1 strings (Vellum's binary-safe
- * string form, one char per byte) to and from byte ranges, and Redis's canonical integer
- * test (string2ll) used to choose integer encodings exactly where Redis does.
+ * Redis's canonical integer test (string2ll), shared by the blob codecs to choose integer
+ * encodings exactly where Redis does.
  */
 
 import { parseLongLong } from '../../util/numbers.js';
-
-export { latin1Of } from '../../util/latin1.js';
-
-export function bytesOf(s: string): Buffer {
-  return Buffer.from(s, 'latin1');
-}
 
 /**
  * The integer a string encodes when Redis would store it as one (canonical decimal int64,

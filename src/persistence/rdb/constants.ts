@@ -62,12 +62,6 @@ export function isObjectType(t: number): boolean {
   return (t >= 0 && t <= 7) || (t >= 9 && t <= 19);
 }
 
-export const TYPE_NAMES: Readonly<Record<number, string>> = {
-  0: 'string', 1: 'list', 2: 'set', 3: 'zset', 4: 'hash', 5: 'zset-v2', 6: 'module', 7: 'module-v2',
-  9: 'hash-zipmap', 10: 'list-ziplist', 11: 'set-intset', 12: 'zset-ziplist', 13: 'hash-ziplist',
-  14: 'quicklist', 15: 'stream', 16: 'hash-listpack', 17: 'zset-listpack', 18: 'quicklist-v2', 19: 'stream-v2',
-};
-
 // ------------------------------------------------------------------ opcodes (1 byte)
 
 /** Reserved for a function library in the 7.0-rc format: name, engine, desc?, code. Read-only. */

@@ -15,7 +15,8 @@
  */
 
 import { BlobError } from './errors.js';
-import { canonicalInt, latin1Of } from './bytes.js';
+import { canonicalInt } from './bytes.js';
+import { latin1Of } from '../../util/latin1.js';
 
 const LP_HDR = 6;
 const LP_EOF = 0xff;

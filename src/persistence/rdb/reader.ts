@@ -23,7 +23,7 @@ import { decodeListpack } from './listpack.js';
 import { decodeIntset } from './intset.js';
 import { decodeZiplist, decodeZipmap } from './ziplist.js';
 import { BlobError, corrupt, RdbError, truncated, unsupported } from './errors.js';
-import { latin1Of } from './bytes.js';
+import { latin1Of } from '../../util/latin1.js';
 import { parseDouble } from '../../util/numbers.js';
 import * as K from './constants.js';
 

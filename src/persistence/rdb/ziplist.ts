@@ -13,7 +13,7 @@
  */
 
 import { BlobError } from './errors.js';
-import { latin1Of } from './bytes.js';
+import { latin1Of } from '../../util/latin1.js';
 
 const ZIP_END = 0xff;
 const ZIP_BIG_PREVLEN = 254;
