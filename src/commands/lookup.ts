@@ -77,3 +77,32 @@ export function deleteIfEmpty(c: Client, key: string, size: number): boolean {
   notifyKeyspaceEvent(c.server, NOTIFY_GENERIC, 'del', key, c.db.id);
   return true;
 }
+
+/** A collection whose members can be removed one by one (sets, sorted sets). */
+interface MemberRemovable extends CollectionValue {
+  readonly size: number;
+  remove(member: string): boolean;
+}
+
+/**
+ * The body of SREM and ZREM: remove argv[2..] from the collection at argv[1], reply how
+ * many were removed. Side effects, when any was: the change count, the type's event
+ * (`srem`/`zrem`), then `del` if the collection is now empty, as Redis orders them.
+ */
+export function removeMembersGeneric<T extends MemberRemovable>(
+  c: Client, argv: string[], type: ValueClass<T>, notifyClass: number, event: string,
+): void {
+  const key = argv[1]!;
+  const coll = lookupWriteOrReply(c, key, type);
+  if (coll === null) return;
+  let removed = 0;
+  if (coll !== undefined) {
+    for (let i = 2; i < argv.length && coll.size > 0; i++) if (coll.remove(argv[i]!)) removed++;
+    if (removed > 0) {
+      c.db.signalModified(key, removed);
+      notifyKeyspaceEvent(c.server, notifyClass, event, key, c.db.id);
+      deleteIfEmpty(c, key, coll.size);
+    }
+  }
+  c.addReplyInt(removed);
+}

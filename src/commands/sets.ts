@@ -11,7 +11,7 @@ import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC, NOTIFY_SET } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { SetValue, type SetLimits } from '../store/set.js';
-import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply } from './lookup.js';
+import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply, removeMembersGeneric } from './lookup.js';
 import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
 import { getPositiveLongOrReply, numkeysKeys } from './lists.js';
 import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
@@ -62,19 +62,7 @@ function saddCommand(c: Client, argv: string[]): void {
 }
 
 function sremCommand(c: Client, argv: string[]): void {
-  const key = argv[1]!;
-  const set = lookupWriteOrReply(c, key, SetValue);
-  if (set === null) return;
-  let removed = 0;
-  if (set !== undefined) {
-    for (let i = 2; i < argv.length && set.size > 0; i++) if (set.remove(argv[i]!)) removed++;
-    if (removed > 0) {
-      c.db.signalModified(key, removed);
-      notifyKeyspaceEvent(c.server, NOTIFY_SET, 'srem', key, c.db.id);
-      deleteIfEmpty(c, key, set.size);
-    }
-  }
-  c.addReplyInt(removed);
+  removeMembersGeneric(c, argv, SetValue, NOTIFY_SET, 'srem');
 }
 
 function scardCommand(c: Client, argv: string[]): void {

@@ -17,7 +17,7 @@ import { NOTIFY_GENERIC, NOTIFY_ZSET } from '../config/keyspace-events.js';
 import { parseDouble, parseLongLong } from '../util/numbers.js';
 import { SetValue } from '../store/set.js';
 import { ZSetValue, type ZSetLimits } from '../store/zset.js';
-import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply } from './lookup.js';
+import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply, removeMembersGeneric } from './lookup.js';
 import { type CommandSpec, BLOCKING, DENYOOM, FAST, NOSCRIPT, READONLY, WRITE } from './spec.js';
 import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
 import { getPositiveLongOrReply, getTimeoutOrReply, numkeysKeys } from './lists.js';
@@ -205,19 +205,7 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
 
 /** ZREM key member [member ...] */
 function zremCommand(c: Client, argv: string[]): void {
-  const key = argv[1]!;
-  const z = lookupWriteOrReply(c, key, ZSetValue);
-  if (z === null) return;
-  let removed = 0;
-  if (z !== undefined) {
-    for (let i = 2; i < argv.length && z.size > 0; i++) if (z.remove(argv[i]!)) removed++;
-    if (removed > 0) {
-      c.db.signalModified(key, removed);
-      notifyKeyspaceEvent(c.server, NOTIFY_ZSET, 'zrem', key, c.db.id);
-      deleteIfEmpty(c, key, z.size);
-    }
-  }
-  c.addReplyInt(removed);
+  removeMembersGeneric(c, argv, ZSetValue, NOTIFY_ZSET, 'zrem');
 }
 
 // ---------------------------------------------------------------- point reads
