@@ -16,6 +16,8 @@ import type { Client } from '../server/client.js';
 import { errors } from '../protocol/reply.js';
 import { parseLongLong } from '../util/numbers.js';
 import { stringMatch } from '../util/glob.js';
+import type { CollectionValue } from '../store/value.js';
+import { lookupReadOrReply, type ValueClass } from './lookup.js';
 
 const CURSOR = /^[+-]?[0-9]+$/;
 const U64_MAX = 0xffffffffffffffffn;
@@ -110,4 +112,25 @@ export function addReplyEmptyScan(c: Client): void {
   c.addReplyArrayLen(2);
   c.addReplyBulk('0');
   c.addReplyArrayLen(0);
+}
+
+/** A collection scanned by member position (sets, sorted sets: store/member-index.ts). */
+interface PositionScannable extends CollectionValue {
+  scan(position: number, count: number, out: string[]): number;
+}
+
+/**
+ * SSCAN and ZSCAN: the cursor is a member position (any past the end restarts from the
+ * top; Number is exact enough), `stride` the reply items per member (2 with ZSCAN's score).
+ */
+export function positionScanGeneric<T extends PositionScannable>(c: Client, argv: string[], type: ValueClass<T>, stride: number): void {
+  const cursor = parseScanCursorOrReply(c, argv[2]!);
+  if (cursor === null) return;
+  const coll = lookupReadOrReply(c, argv[1]!, type);
+  if (coll === null) return;
+  if (coll === undefined) return addReplyEmptyScan(c);
+  const opts = parseScanOptionsOrReply(c, argv, 3, false);
+  if (opts === null) return;
+  const items: string[] = [];
+  addReplyScan(c, coll.scan(Number(cursor), opts.count, items), items, opts.pattern, stride);
 }

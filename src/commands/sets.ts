@@ -12,7 +12,7 @@ import { NOTIFY_GENERIC, NOTIFY_SET } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { SetValue, type SetLimits } from '../store/set.js';
 import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply, removeMembersGeneric } from './lookup.js';
-import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
+import { positionScanGeneric } from './scan.js';
 import { getPositiveLongOrReply, numkeysKeys } from './lists.js';
 import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
 
@@ -420,15 +420,5 @@ function sdiffstoreCommand(c: Client, argv: string[]): void {
 
 /** SSCAN key cursor [MATCH pattern] [COUNT count] */
 function sscanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursorOrReply(c, argv[2]!);
-  if (cursor === null) return;
-  const set = lookupReadOrReply(c, argv[1]!, SetValue);
-  if (set === null) return;
-  if (set === undefined) return addReplyEmptyScan(c);
-  const opts = parseScanOptionsOrReply(c, argv, 3, false);
-  if (opts === null) return;
-  const items: string[] = [];
-  // A member position: any cursor past the end restarts from the top (Number is exact enough).
-  const next = set.scan(Number(cursor), opts.count, items);
-  addReplyScan(c, next, items, opts.pattern, 1);
+  positionScanGeneric(c, argv, SetValue, 1);
 }

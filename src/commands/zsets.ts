@@ -19,7 +19,7 @@ import { SetValue } from '../store/set.js';
 import { ZSetValue, type ZSetLimits } from '../store/zset.js';
 import { deleteIfEmpty, lookupReadOrReply, lookupWriteOrReply, removeMembersGeneric } from './lookup.js';
 import { type CommandSpec, BLOCKING, DENYOOM, FAST, NOSCRIPT, READONLY, WRITE } from './spec.js';
-import { addReplyEmptyScan, addReplyScan, parseScanCursorOrReply, parseScanOptionsOrReply } from './scan.js';
+import { positionScanGeneric } from './scan.js';
 import { getPositiveLongOrReply, getTimeoutOrReply, numkeysKeys } from './lists.js';
 
 const ACL = ['sortedset'];
@@ -954,15 +954,5 @@ function zdiffstoreCommand(c: Client, argv: string[]): void {
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count] */
 function zscanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursorOrReply(c, argv[2]!);
-  if (cursor === null) return;
-  const z = lookupReadOrReply(c, argv[1]!, ZSetValue);
-  if (z === null) return;
-  if (z === undefined) return addReplyEmptyScan(c);
-  const opts = parseScanOptionsOrReply(c, argv, 3, false);
-  if (opts === null) return;
-  const items: string[] = [];
-  // A member position, as SSCAN's; each member is followed by its score.
-  const next = z.scan(Number(cursor), opts.count, items);
-  addReplyScan(c, next, items, opts.pattern, 2);
+  positionScanGeneric(c, argv, ZSetValue, 2);
 }
