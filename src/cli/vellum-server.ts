@@ -30,24 +30,31 @@ if (args[0] === '-h' || args[0] === '--help') {
 
 try {
   const handle = await startServer({ args });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    handle.server.log.warning(`Received ${signal} scheduling shutdown...`);
-    handle.server.close().then(
+  const server = handle.server;
+  let closing: Promise<void> | null = null;
+  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => {
+    if (closing !== null) {
+      // Ctrl+C twice: the user wants out now, persisted or not (Redis exits 1 too).
+      if (signal === 'SIGINT') {
+        server.log.warning('You insist... exiting now.');
+        process.exit(1);
+      }
+      return;
+    }
+    closing = server.shutdownOnSignal(signal);
+    closing?.then(
       () => {
-        handle.server.log.warning('Vellum is now ready to exit, bye bye...');
+        server.log.warning('Vellum is now ready to exit, bye bye...');
         process.exit(0);
       },
       (err: unknown) => {
-        handle.server.log.warning(`Error trying to shut down: ${(err as Error).message}`);
+        server.log.warning(`Error trying to shut down: ${(err as Error).message}`);
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 } catch (err) {
   if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
   else process.stderr.write(`Fatal: ${(err as Error).message}\n`);

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { splitArgs } from '../util/split-args.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
-import { type Directive, LONG_MAX, ULLONG_MAX, directives, directivesByName } from './directives.js';
+import { type Directive, LONG_MAX, SHUTDOWN_FLAGS, ULLONG_MAX, directives, directivesByName } from './directives.js';
 import { formatKeyspaceEvents, parseKeyspaceEvents } from './keyspace-events.js';
 
 export interface SavePoint {
@@ -120,6 +120,9 @@ export class Config {
       const d = directivesByName.get(name);
       if (d === undefined || argv!.length < 2) fail('Bad directive or wrong number of arguments');
       let args = argv!.slice(1);
+      // Redis's MULTI_ARG_CONFIG rule: one non-empty argument is split again, so that
+      // `--save "60 1000"` and `save "60 1000"` mean `save 60 1000`.
+      if (isMultiArg(d!) && args.length === 1 && args[0] !== '') args = splitArgs(args[0]!) ?? args;
       // As in Redis, save lines add up across the whole start-up configuration (file, then
       // command line); the first one replaces the default, and `save ""` clears them.
       if (d!.type === 'save' && this.saveLoaded && args.join(' ') !== '') {
@@ -193,7 +196,7 @@ export class Config {
       if (seen.has(d.name)) return failed('duplicate parameter');
       seen.add(d.name);
       if (!d.mutable) return failed("can't set immutable config");
-      const args = d.type === 'save' || d.type === 'bind' ? raw.split(' ').filter((w) => w !== '') : [raw];
+      const args = isMultiArg(d) ? raw.split(' ').filter((w) => w !== '') : [raw];
       const v = parseValue(d, d.type === 'save' && args.length === 0 ? [''] : args);
       if (typeof v === 'object' && v !== null && 'error' in v) return failed(v.error);
       parsed.push([d, v as ConfigValue]);
@@ -265,7 +268,7 @@ export class Config {
       return points.length === 0 ? ['save ""'] : points.map((p) => `save ${p.seconds} ${p.changes}`);
     }
     const text = formatValue(d, v);
-    return [`${d.name} ${d.type === 'bind' ? text : quote(text)}`];
+    return [`${d.name} ${d.type === 'bind' || d.type === 'shutdown-flags' ? text : quote(text)}`];
   }
 }
 
@@ -277,6 +280,11 @@ function readConfigFile(path: string): string {
   } catch (err) {
     throw new ConfigError(`Fatal error, can't open config file '${path}': ${(err as Error).message}`);
   }
+}
+
+/** Directives that take several arguments (Redis's MULTI_ARG_CONFIG). */
+function isMultiArg(d: Directive): boolean {
+  return d.type === 'save' || d.type === 'bind' || d.type === 'shutdown-flags';
 }
 
 /** A directive's default as arguments; "" is one empty argument, as `dir ""` would be. */
@@ -320,6 +328,8 @@ function parseValue(d: Directive, args: readonly string[]): Parsed {
       if (d.values!.includes(a)) return a;
       return { error: `argument(s) must be one of the following: ${d.values!.join(', ')}` };
     }
+    case 'shutdown-flags':
+      return parseShutdownFlags(args);
     case 'save': {
       if (args.length === 1 && args[0] === '') return [];
       if (args.length % 2 !== 0) return { error: 'Invalid save parameters' };
@@ -375,8 +385,27 @@ function formatValue(d: Directive, v: ConfigValue): string {
     case 'memory':
     case 'string':
     case 'enum':
+    case 'shutdown-flags':
       return String(v);
   }
+}
+
+/**
+ * A multi-argument enum as Redis 7.0 keeps it, a set of bits: kept as the flags' names
+ * in table order ("nosave force" whatever order they came in), "default" when none is set.
+ */
+function parseShutdownFlags(args: readonly string[]): Parsed {
+  const set = new Set<string>();
+  for (const a of args) {
+    const flag = a.toLowerCase();
+    if (!(SHUTDOWN_FLAGS as readonly string[]).includes(flag)) {
+      return { error: `argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(', ')}` };
+    }
+    set.add(flag);
+  }
+  if (set.has('save') && set.has('nosave')) return { error: "shutdown options SAVE and NOSAVE can't be used simultaneously" };
+  const names = SHUTDOWN_FLAGS.filter((f) => f !== 'default' && set.has(f));
+  return names.length === 0 ? 'default' : names.join(' ');
 }
 
 /** Redis's memtoull: a number with an optional unit (k, kb, m, mb, g, gb; any case). */

@@ -9,7 +9,11 @@
  * GET, but changes nothing in Vellum (yet); the start-up log names any that a file sets.
  */
 
-export type DirectiveType = 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'keyspace-events';
+export type DirectiveType =
+  | 'bool' | 'int' | 'octal' | 'memory' | 'string' | 'enum' | 'save' | 'bind' | 'keyspace-events' | 'shutdown-flags';
+
+/** The flags of `shutdown-on-sigterm` / `-sigint`, in the order CONFIG GET lists them. */
+export const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'] as const;
 
 export interface Directive {
   readonly name: string;
@@ -78,6 +82,8 @@ export const directives: readonly Directive[] = [
   oneOf('enable-protected-configs', 'no', ['no', 'yes', 'local'], false, inert),
   oneOf('enable-module-command', 'no', ['no', 'yes', 'local'], false, inert),
   int('shutdown-timeout', 10, 0, INT_MAX),
+  { name: 'shutdown-on-sigint', type: 'shutdown-flags', default: 'default', mutable: true },
+  { name: 'shutdown-on-sigterm', type: 'shutdown-flags', default: 'default', mutable: true },
 
   // Memory
   { ...memory('maxmemory', '0', 0, true, inert), max: ULLONG_MAX },

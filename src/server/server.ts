@@ -298,6 +298,23 @@ export class Server {
   }
 
   /**
+   * SIGTERM or SIGINT, as Redis's cron acts on shutdown_asap: save as `shutdown-on-sigterm`
+   * / `-sigint` and the save points say, then close. A failed save (without `force`) cancels
+   * the shutdown and the server keeps running, as Redis does: exiting would lose every write
+   * since the last good save. Returns the closing promise, or null when cancelled.
+   */
+  shutdownOnSignal(signal: 'SIGTERM' | 'SIGINT'): Promise<void> | null {
+    this.log.warning(this.loading ? 'Received shutdown signal during loading, scheduling shutdown.' : `Received ${signal} scheduling shutdown...`);
+    const flags = this.config.string(signal === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
+    const save = flags.includes('save') ? true : flags.includes('nosave') ? false : undefined;
+    if (!this.persistence.saveForShutdown(save) && !flags.includes('force')) {
+      this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      return null;
+    }
+    return this.close({ save: false });
+  }
+
+  /**
    * Stop: close listeners and clients, then let persistence finish (save on shutdown when
    * configured). Idempotent.
    */

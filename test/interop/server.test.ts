@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startVellum, stopChild, tempDir } from '../helpers/servers.js';
@@ -54,6 +54,32 @@ describe('vellum-server CLI', () => {
       p.child.kill('SIGTERM');
       assert.equal(await p.exited, 0);
       assert.match(p.output(), /Received SIGTERM scheduling shutdown/);
+    } finally {
+      await stopChild(p.child);
+    }
+  });
+
+  test('SIGTERM whose save fails keeps serving, as Redis does; shutdown-on-sigterm nosave exits without saving', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const p = run(['--port', String(port), '--dir', dir, '--save', '3600 1']);
+    try {
+      await waitFor(() => p.output().includes('Ready to accept connections'), 'readiness');
+      // A directory where dump.rdb should go: the temp file is written, the rename fails.
+      mkdirSync(join(dir, 'dump.rdb'));
+      const c = await RespClient.connect(port);
+      assert.deepStrictEqual(await c.call('SET', 'k', 'v'), new Status('OK'));
+      p.child.kill('SIGTERM');
+      await waitFor(() => p.output().includes('Errors trying to shut down the server'), 'the cancelled shutdown');
+      assert.match(p.output(), /Error trying to save the DB, can't exit\./);
+      assert.equal(await c.call('GET', 'k'), 'v');
+      rmdirSync(join(dir, 'dump.rdb'));
+      assert.deepStrictEqual(await c.call('CONFIG', 'SET', 'shutdown-on-sigterm', 'force nosave'), new Status('OK'));
+      assert.deepStrictEqual(await c.call('CONFIG', 'GET', 'shutdown-on-sigterm'), ['shutdown-on-sigterm', 'nosave force']);
+      c.close();
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exited, 0);
+      assert.equal(existsSync(join(dir, 'dump.rdb')), false);
     } finally {
       await stopChild(p.child);
     }

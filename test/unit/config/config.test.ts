@@ -33,6 +33,14 @@ describe('Config.fromArgs', () => {
     assert.equal(c.bool('appendonly'), true);
   });
 
+  test('a multi-argument directive given as one argument is split (--save "60 1000"), as Redis does', () => {
+    assert.equal(Config.fromArgs(['--save', '60 1000']).format('save'), '60 1000');
+    assert.equal(Config.fromArgs(['--bind', '127.0.0.1 ::1']).format('bind'), '127.0.0.1 ::1');
+    assert.equal(Config.fromArgs(['--shutdown-on-sigterm', 'force nosave']).format('shutdown-on-sigterm'), 'nosave force');
+    assert.equal(Config.fromArgs(['--save', '']).format('save'), '');
+    assert.throws(() => Config.fromArgs(['--shutdown-on-sigint', 'save nosave']), /SAVE and NOSAVE can't be used simultaneously/);
+  });
+
   test('save lines add up across file and command line; save "" clears', () => {
     const path = file('save 900 1\nsave 300 10\n');
     assert.equal(Config.fromArgs([path]).format('save'), '900 1 300 10');
