@@ -1,10 +1,14 @@
 /**
  * Every configuration directive Vellum knows, in one table (style.md, "src/config"). The
- * config file parser, `--name value` overrides, CONFIG GET/SET/REWRITE and the README's
- * list all read this table; a test fails if a directive is missing from the docs.
+ * config file parser, `--name value` overrides, startServer options and CONFIG
+ * GET/SET/REWRITE all read this table. docs/configuration.md documents each entry;
+ * test/unit/config/docs.test.ts fails when a directive is missing there, listed there but
+ * not here, or documented with another alias, default, mutability or inert mark: a new
+ * directive needs its row on that page too.
  *
- * Each entry gives the name Redis uses, its type, the default as Redis 7.0.15 reports it
- * through CONFIG GET, and whether CONFIG SET may change it. A directive marked
+ * Each entry gives the name Redis uses, its type, the default as redis.conf would write it
+ * (test/interop/config.test.ts checks that, parsed, it is what Redis 7.0.15's CONFIG GET
+ * reports), and whether CONFIG SET may change it. A directive marked
  * `inert: true` is accepted so that an existing redis.conf loads, and reported by CONFIG
  * GET, but changes nothing in Vellum (yet); the start-up log names any that a file sets.
  */
@@ -106,6 +110,9 @@ export const directives: readonly Directive[] = [
   int('set-max-intset-entries', 512, 0, LONG_MAX),
   int('list-max-listpack-size', -2, INT_MIN, INT_MAX, true, { aliases: ['list-max-ziplist-size'] }),
   int('list-compress-depth', 0, 0, INT_MAX),
+  // Stream node split (store/stream.ts): approximate trimming removes whole nodes only.
+  memory('stream-node-max-bytes', '4096'),
+  int('stream-node-max-entries', 100, 0, LONG_MAX),
 
   // RDB
   { name: 'save', type: 'save', default: '3600 1 300 100 60 10000', mutable: true },
