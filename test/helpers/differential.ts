@@ -34,6 +34,15 @@ export class Pair {
     return Promise.all([this.vellum.call(...args), this.redis.call(...args)]);
   }
 
+  /**
+   * Do the same thing to each server, through its main connection, at once; returns both
+   * results, Vellum's first. For what is compared after reducing it (a field, a file the
+   * server wrote, what another connection saw) rather than reply for reply.
+   */
+  async each<T>(fn: (client: RespClient, server: RunningServer) => Promise<T>): Promise<[T, T]> {
+    return Promise.all([fn(this.vellum, this.vellumServer), fn(this.redis, this.redisServer)]);
+  }
+
   /** Send to both and assert the replies are equal; returns Vellum's. */
   async same(...args: Arg[]): Promise<Reply> {
     const [v, r] = await this.both(...args);
@@ -96,8 +105,14 @@ export class Pair {
 
 /** A Vellum server and a real Redis, with one connection to each. */
 export async function startPair(vellumOptions: StartOptions = {}, redisArgs: string[] = []): Promise<Pair> {
-  const [v, r] = await Promise.all([startVellum(vellumOptions), startRedis(redisArgs)]);
-  return new Pair(v, r, await v.client(), await r.client());
+  const started = await Promise.allSettled([startVellum(vellumOptions), startRedis(redisArgs)]);
+  const [v, r] = started;
+  if (v.status === 'rejected' || r.status === 'rejected') {
+    // Stop the one that did start: a failed start must not leave a server behind.
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    throw v.status === 'rejected' ? v.reason : (r as PromiseRejectedResult).reason;
+  }
+  return new Pair(v.value, r.value, await v.value.client(), await r.value.client());
 }
 
 export interface PairSuiteOptions {
