@@ -85,12 +85,6 @@ export const knownDifferences: readonly KnownDifference[] = [
   notImplemented('CLIENT TRACKING/CACHING/TRACKINGINFO (client-side caching)', [['CLIENT', 'TRACKINGINFO']]),
   notImplemented('ACL users beyond `requirepass`', [['ACL', 'WHOAMI']]),
   notImplemented('Scripting (EVAL, FUNCTION)', [['EVAL', 'return 1', '0'], ['FUNCTION', 'LIST']]),
-  {
-    section: 'Protocol and connections',
-    title: 'Not implemented: streams',
-    reason: 'Stream commands answer as unknown commands.',
-    notProbed: 'streams are being implemented now; the lead removes this item when they land',
-  },
   notImplemented('HyperLogLog', [['PFADD', 'hll', 'a']]),
   notImplemented('Geo', [['GEOADD', 'geo', '0', '0', 'a']]),
   notImplemented('Cluster mode', [['CLUSTER', 'INFO']]),

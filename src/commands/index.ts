@@ -18,11 +18,12 @@ import { specs as persistence } from './persistence.js';
 import { specs as pubsub } from './pubsub.js';
 import { specs as sets } from './sets.js';
 import { specs as sort } from './sort.js';
+import { specs as streams } from './streams.js';
 import { specs as strings } from './strings.js';
 import { specs as transactions } from './transactions.js';
 import { specs as zsets } from './zsets.js';
 
 export const allCommands: readonly CommandSpec[] = [
   ...connection, ...admin, ...transactions, ...pubsub, ...monitor, ...keys, ...expire, ...strings, ...bitops,
-  ...lists, ...hashes, ...sort, ...sets, ...zsets, ...persistence, ...bgsave, ...aof,
+  ...lists, ...hashes, ...sort, ...sets, ...zsets, ...streams, ...persistence, ...bgsave, ...aof,
 ];

@@ -2,7 +2,8 @@
  * Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, BLMPOP…), Redis's blocked.c.
  *
  * A handler that finds nothing to pop calls `block(c, keys, timeout)` and replies nothing.
- * When one of the keys is created (keyspace.onKeyReady) the key is queued; after the
+ * When one of the keys is created, overwritten or deleted, or a handler signals it (XADD,
+ * Db.signalKeyAsReady; all reach keyspace.onKeyReady) the key is queued; after the
  * current command, serveReadyKeys re-runs the blocked clients' commands in the order they
  * blocked (first blocked, first served). A re-run that would block again leaves the client
  * blocked where it was in the queue; one that succeeds replies, propagates its
@@ -26,6 +27,8 @@ export interface BlockedState {
   readonly argv: string[];
   /** The reply when the deadline passes: a null array (BLPOP) or a null bulk (BLMOVE). */
   readonly timeoutReply: 'null-array' | 'null';
+  /** Re-run even when the key is gone: XREADGROUP answers a deleted stream with an error. */
+  readonly wakeOnDelete: boolean;
 }
 
 export class BlockingManager {
@@ -36,6 +39,8 @@ export class BlockingManager {
   private rerunning: Client | null = null;
   /** Set when the re-run client asked to block again: it was not served. */
   private blockedAgain = false;
+  /** During a re-run, the ready key it is served from (XREAD replies with that key only). */
+  servingKey: string | null = null;
   readonly blockedClients = new Set<Client>();
 
   constructor(private readonly server: Server) {
@@ -53,13 +58,13 @@ export class BlockingManager {
    */
   block(
     c: Client, keys: readonly string[], deadline: number, cmd: CommandSpec, argv: string[],
-    timeoutReply: 'null-array' | 'null' = 'null-array',
+    timeoutReply: 'null-array' | 'null' = 'null-array', wakeOnDelete = false,
   ): void {
     if (this.rerunning === c) {
       this.blockedAgain = true;
       return;
     }
-    c.blocked = { db: c.db, keys, deadline, cmd, argv, timeoutReply };
+    c.blocked = { db: c.db, keys, deadline, cmd, argv, timeoutReply, wakeOnDelete };
     this.blockedClients.add(c);
     let byKey = this.waiting.get(c.db);
     if (byKey === undefined) this.waiting.set(c.db, (byKey = new Map()));
@@ -100,9 +105,11 @@ export class BlockingManager {
         const queue = this.waiting.get(db)?.get(key);
         if (queue === undefined) continue;
         for (const c of [...queue]) {
-          if (!db.has(key)) break;
+          if (c.blocked === null || (!db.has(key) && !c.blocked.wakeOnDelete)) continue;
+          this.servingKey = key;
           this.rerun(c);
         }
+        this.servingKey = null;
       }
     }
   }

@@ -104,8 +104,9 @@ export class Db {
   /**
    * Redis's setKey: create or overwrite `key`. The deadline is removed unless keepTtl.
    * Side effects, in order: a key past its deadline is expired (and DEL propagated) first;
-   * the snapshot hook sees the key; the value is stored; blocked clients are told when the
-   * key is new; WATCH is signalled and one change is counted.
+   * the snapshot hook sees the key; the value is stored; blocked clients are told (a new key
+   * may serve them, an overwritten stream unblocks XREADGROUP); WATCH is signalled and one
+   * change is counted.
    * One hash operation in the common case (a slot with no deadlines): new or not is read
    * from the map's size, which matters because SET is the hottest write and loading a file
    * is a million of them. Returns whether the key is new.
@@ -124,17 +125,18 @@ export class Db {
     const isNew = keys.size !== before;
     if (isNew) {
       this.size++;
-      if (this.blockingKeys !== null && this.blockingKeys.has(key)) this.keyspace.keyReady(this, key);
     } else if (!keepTtl && slot.expires !== null && slot.expires.delete(key)) {
       this.volatileCount--;
     }
+    this.signalKeyAsReady(key);
     this.signalModified(key);
     return isNew;
   }
 
   /**
    * Delete `key`; false if it did not exist (a logically expired key still counts as
-   * present here: callers look it up first). Snapshot hook, WATCH, one change.
+   * present here: callers look it up first). Snapshot hook, blocked clients told (a deleted
+   * stream unblocks XREADGROUP), WATCH, one change.
    */
   delete(key: string): boolean {
     const slotIndex = keyHashSlot(key);
@@ -142,6 +144,7 @@ export class Db {
     if (slot === undefined || !slot.keys.has(key)) return false;
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
     this.removeFromSlot(slot, key);
+    this.signalKeyAsReady(key);
     this.signalModified(key);
     return true;
   }
@@ -172,6 +175,16 @@ export class Db {
   }
 
   /**
+   * Redis's signalKeyAsReady: queue `key` for the clients blocked on it, if any. The write
+   * API calls it when a key is created, overwritten or deleted; a handler calls it after
+   * adding to a value in place (XADD) or changing what blocked clients wait for (XGROUP
+   * DESTROY).
+   */
+  signalKeyAsReady(key: string): void {
+    if (this.blockingKeys !== null && this.blockingKeys.has(key)) this.keyspace.keyReady(this, key);
+  }
+
+  /**
    * Redis's signalModifiedKey plus the dirty counter: call after changing in place a value
    * obtained from lookupWrite. `changes` is what Redis adds to server.dirty.
    */
@@ -187,6 +200,7 @@ export class Db {
   flush(): number {
     const removed = this.size;
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeFlush(this);
+    if (this.blockingKeys !== null) for (const key of this.blockingKeys) if (this.has(key)) this.keyspace.keyReady(this, key);
     if (this.watched !== null) {
       for (const key of this.watched.keys()) if (this.has(key)) this.touchWatched(key);
     }
@@ -208,6 +222,7 @@ export class Db {
     const slot = this.slots[slotIndex]!;
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
     this.removeFromSlot(slot, key);
+    this.signalKeyAsReady(key);
     if (this.watched !== null) this.touchWatched(key);
   }
 

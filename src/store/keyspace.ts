@@ -136,9 +136,10 @@ export class Keyspace {
     for (let i = 0; i < slots.length; i++) b.slots[i] = slots[i];
     b.size = size;
     b.volatileCount = volatileCount;
-    // Clients blocked on a key that now exists in the other database may proceed.
+    // Clients blocked on a key that now exists may proceed; XREADGROUP on a stream swapped
+    // away ends with an error (Redis's scanDatabaseForDeletedStreams).
     for (const db of [a, b]) {
-      if (db.blockingKeys !== null) for (const key of db.blockingKeys) if (db.has(key)) this.keyReady(db, key);
+      if (db.blockingKeys !== null) for (const key of db.blockingKeys) this.keyReady(db, key);
     }
   }
 }
