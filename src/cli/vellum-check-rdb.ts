@@ -8,7 +8,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { FileSource } from '../persistence/rdb-file.js';
-import { parseRdb, RdbReader, type ValueBuilder } from '../persistence/rdb/reader.js';
+import { parseRdb, RdbReader, discardBuilder } from '../persistence/rdb/reader.js';
 import { RdbError } from '../persistence/rdb/errors.js';
 
 const path = process.argv[2];
@@ -16,9 +16,6 @@ if (path === undefined || process.argv.length > 3) {
   process.stderr.write('Usage: vellum-check-rdb <rdb-file-name>\n');
   process.exit(1);
 }
-
-/** Counts only: the check keeps no values. */
-const discard: ValueBuilder<true> = { string: () => true, list: () => true, set: () => true, hash: () => true, zset: () => true };
 
 let keys = 0;
 let expires = 0;
@@ -34,7 +31,7 @@ try {
   out(`[offset 0] Checking RDB file ${path}`);
   const r = reader;
   const info = parseRdb(r, {
-    builder: discard,
+    builder: discardBuilder, // counts only: the check keeps no values
     aux: (name, value) => out(`[offset ${r.offset}] AUX FIELD ${name} = '${value}'`),
     selectDb: (db, offset) => out(`[offset ${offset}] Selecting DB ID ${db}`),
     key: (_db, _key, value, expireAt) => {

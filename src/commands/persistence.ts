@@ -18,7 +18,7 @@ import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { stringEncoding, type Value } from '../store/value.js';
-import { dumpPayload, RdbSink, RdbWriter } from '../persistence/rdb/writer.js';
+import { dumpPayload, RdbSink, RdbWriter, rdbWriterOptions } from '../persistence/rdb/writer.js';
 import { loadDumpValue, verifyDumpPayload } from '../persistence/rdb/reader.js';
 import { StoreValueBuilder } from '../persistence/rdb/values.js';
 import {
@@ -92,18 +92,13 @@ function shutdownCommand(c: Client, argv: string[]): void {
   void server.close({ save: false }).then(() => server.log.warning('Vellum is now ready to exit, bye bye...'));
 }
 
-function writerOptions(c: Client): { compression: boolean; listMaxListpackSize: number } {
-  const config = c.server.config;
-  return { compression: config.bool('rdbcompression'), listMaxListpackSize: config.number('list-max-listpack-size') };
-}
-
 function dumpCommand(c: Client, argv: string[]): void {
   const v = c.db.lookupRead(argv[1]!);
   if (v === undefined) {
     c.addReplyNull();
     return;
   }
-  c.addReplyBulk(dumpPayload(v, writerOptions(c)).toString('latin1'));
+  c.addReplyBulk(dumpPayload(v, rdbWriterOptions(c.server.config)).toString('latin1'));
 }
 
 /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
@@ -247,7 +242,7 @@ function debugObject(c: Client, key: string): void {
   const v = c.db.lookupRead(key);
   if (v === undefined) return c.addReplyError(errors.noSuchKey);
   let length = 0;
-  const w = new RdbWriter(new RdbSink((chunk) => { length += chunk.length; }, false), writerOptions(c));
+  const w = new RdbWriter(new RdbSink((chunk) => { length += chunk.length; }, false), rdbWriterOptions(c.server.config));
   w.object(v);
   w.sink.flush();
   const encoding = typeof v === 'string' ? stringEncoding(v) : v.encoding();

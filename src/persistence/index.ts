@@ -26,6 +26,7 @@ import { loadRdbFile, loadRdbFileSliced, saveRdbFile, type LoadProgress, type Sn
 import type { RdbFileInfo, RdbVisitor } from './rdb/reader.js';
 import type { Value } from '../store/value.js';
 import { RdbError } from './rdb/errors.js';
+import { rdbWriterOptions } from './rdb/writer.js';
 import { storeLoadVisitor, type StoreLoadCounts } from './rdb-load.js';
 import { aofOf, type Aof } from './aof/index.js';
 import { BackgroundSave } from './snapshot/bgsave.js';
@@ -185,8 +186,7 @@ export class Persistence {
   private snapshotOptions(): SnapshotOptions {
     const config = this.server.config;
     return {
-      compression: config.bool('rdbcompression'),
-      listMaxListpackSize: config.number('list-max-listpack-size'),
+      ...rdbWriterOptions(config),
       checksum: config.bool('rdbchecksum'),
       aofBase: false,
       now: Date.now(),

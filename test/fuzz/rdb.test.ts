@@ -3,7 +3,8 @@
  * crash or hang the loader. Each case either loads (possible only when the checksum is
  * zeroed and the change happens to stay well-formed) or fails with an RdbError that says
  * corruption, truncation or unsupported content and carries an offset inside the file.
- * The check tool answers the same way on disk.
+ * The check tool answers the same way on disk. The sample holds every type, a stream with
+ * consumer groups among them.
  */
 
 import { describe, it } from 'node:test';
@@ -19,6 +20,7 @@ import { writeSnapshot } from '../../src/persistence/rdb-file.js';
 import { StoreValueBuilder } from '../../src/persistence/rdb/values.js';
 import { dumpPayload } from '../../src/persistence/rdb/writer.js';
 import { Keyspace } from '../../src/store/keyspace.js';
+import { streamIdFromParts, type StreamImage } from '../../src/store/stream.js';
 
 const builder = new StoreValueBuilder({ maxIntsetEntries: 512 }, { maxListpackEntries: 512, maxListpackValue: 64 },
   { maxListpackEntries: 128, maxListpackValue: 64 });
@@ -36,11 +38,27 @@ function sampleFile(checksum: boolean): Buffer {
   db.setKey('hb', builder.hash([['f', 'v'.repeat(100)]]));
   db.setKey('z', builder.zset([['a', 1], ['b', 2.5]]));
   db.setKey('zb', builder.zset([['m'.repeat(70), 1.5]]));
+  db.setKey('st', builder.stream(sampleStream()));
   db.setExpire('s', 4e12);
   ks.dbs[2]!.setKey('k2', 'v2');
   const chunks: Buffer[] = [];
   writeSnapshot(ks, (c) => chunks.push(Buffer.from(c)), { compression: true, listMaxListpackSize: -2, checksum, aofBase: false, now: 0 });
   return Buffer.concat(chunks);
+}
+
+/** Three nodes at the default limits: the 5000-byte value passes stream-node-max-bytes. */
+function sampleStream(): StreamImage {
+  const id = (ms: bigint, seq: bigint) => streamIdFromParts(ms, seq);
+  const entries: [string, string[]][] = [[id(1n, 1n), ['f', 'v']], [id(1n, 2n), ['f', '77', 'g', 'x']],
+    [id(2n ** 40n, 0n), ['f', 'z'.repeat(5000)]], [id(2n ** 40n, 1n), ['f', '-3']]];
+  return {
+    entries, lastId: id(2n ** 40n, 9n), maxDeletedId: id(1n, 3n), entriesAdded: 7n,
+    groups: [
+      { name: 'g', lastId: id(1n, 2n), entriesRead: -1n, consumers: [{ name: 'a', seenTime: 1e12 }, { name: 'b', seenTime: 2e12 }],
+        pending: [{ id: id(1n, 1n), deliveryTime: 1e12, deliveryCount: 1, consumer: 'b' }, { id: id(1n, 2n), deliveryTime: 2e12, deliveryCount: 4, consumer: 'a' }] },
+      { name: 'h', lastId: id(0n, 0n), entriesRead: 0n, consumers: [], pending: [] },
+    ],
+  };
 }
 
 function load(bytes: Buffer): void {
@@ -113,7 +131,8 @@ describe('RDB loader under random corruption', () => {
 
   it('DUMP payload values under corruption fail cleanly', () => {
     const payloads = [dumpPayload(builder.hash([['f', 'v'], ['g', 'w']])), dumpPayload(builder.list(['a', 'b', '3'])),
-      dumpPayload(builder.set(['1', '2'])), dumpPayload(builder.zset([['a', 1]])), dumpPayload('x'.repeat(50))];
+      dumpPayload(builder.set(['1', '2'])), dumpPayload(builder.zset([['a', 1]])), dumpPayload('x'.repeat(50)),
+      dumpPayload(builder.stream(sampleStream()), { compression: false })];
     fc.assert(fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (which, at, bit) => {
       const p = Buffer.from(payloads[which % payloads.length]!);
       p[at % (p.length - 10)]! ^= 1 << bit;
@@ -137,7 +156,7 @@ describe('vellum-check-rdb', () => {
       assert.equal(ok.status, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /Checksum OK/);
       assert.match(ok.stdout, /RDB looks OK!/);
-      assert.match(ok.stdout, /\[info\] 11 keys read/);
+      assert.match(ok.stdout, /\[info\] 12 keys read/);
       const bad = join(dir, 'bad.rdb');
       writeFileSync(bad, sampleFile(true).subarray(0, 60));
       const ko = spawnSync(process.execPath, [cli, bad], { encoding: 'utf8' });

@@ -1,8 +1,9 @@
 /**
  * A dataset that touches every type at both encodings (small and over Redis's thresholds),
- * expiries, several databases, binary keys and big values; and a canonical description of
- * a server's contents so two servers (or one before and after a reload) can be compared.
- * Shared by the RDB and DUMP interop tests.
+ * streams (several nodes, a deleted entry, an empty stream, consumer groups with PELs and
+ * an idle consumer), expiries, several databases, binary keys and big values; and a
+ * canonical description of a server's contents so two servers (or one before and after a
+ * reload) can be compared. Shared by the RDB and DUMP interop tests.
  */
 
 import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
@@ -47,12 +48,50 @@ export function datasetCommands(): Arg[][] {
   for (let i = 0; i < 200; i++) zbig.push(String((i * 37) % 101 / 7), `m${i}`);
   cmds.push(['ZADD', 'z:big', ...zbig]);
   cmds.push(['ZADD', 'z:longmember', '1', 'q'.repeat(70), '2', 'r']);
+  cmds.push(...streamCommands());
   cmds.push(['SET', 'e:str', 'x', 'PX', '100000000']);
   cmds.push(['HSET', 'e:hash', 'a', 'b'], ['PEXPIRE', 'e:hash', '500000000']);
   cmds.push(['SELECT', 3], ['SET', 'k3', 'v3'], ['RPUSH', 'l3', 'x', 'y'], ['SADD', 'e3', '1'], ['EXPIRE', 'e3', '86400']);
   cmds.push(['SELECT', 15], ['SET', 'k15', 'v15']);
   cmds.push(['SELECT', 0]);
   return cmds;
+}
+
+/**
+ * Streams filled the same way on any server: explicit IDs, and every pending entry claimed
+ * with an explicit TIME, so that only consumers' seen times depend on the clock.
+ */
+function streamCommands(): Arg[][] {
+  const cmds: Arg[][] = [['XADD', 'x:small', '1-1', 'f', 'v'], ['XADD', 'x:small', '1-2', 'f', 'w', 'n', '7']];
+  for (let i = 0; i < 250; i++) {
+    cmds.push(['XADD', 'x:big', `${1000 + i}-${i % 3}`, 'field', String(i * 37 - 500), 'v', i % 5 === 0 ? 'x'.repeat(i) : noise(20, i + 1)]);
+  }
+  for (let i = 1; i <= 5; i++) cmds.push(['XADD', 'x:del', `${i}-0`, 'a', String(i)]);
+  cmds.push(['XDEL', 'x:del', '2-0'], ['XGROUP', 'CREATE', 'x:empty', 'g', '$', 'MKSTREAM']);
+  for (let i = 1; i <= 10; i++) cmds.push(['XADD', 'x:groups', `${i}-0`, ALL_BYTES.slice(i * 20, i * 20 + 5), String(i)]);
+  cmds.push(['XGROUP', 'CREATE', 'x:groups', 'g', '0'], ['XGROUP', 'CREATE', 'x:groups', 'h', '4-0'],
+    ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '3', 'STREAMS', 'x:groups', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'bob', 'COUNT', '2', 'STREAMS', 'x:groups', '>'],
+    ['XCLAIM', 'x:groups', 'g', 'alice', '0', '1-0', '2-0', '3-0', 'TIME', '1700000000000', 'RETRYCOUNT', '2', 'JUSTID'],
+    ['XCLAIM', 'x:groups', 'g', 'bob', '0', '4-0', '5-0', 'TIME', '1700000000500', 'RETRYCOUNT', '5', 'JUSTID'],
+    ['XGROUP', 'CREATECONSUMER', 'x:groups', 'g', 'carol'], ['XACK', 'x:groups', 'g', '2-0']);
+  cmds.push(['XADD', 'x:ttl', '1-1', 'a', 'b'], ['PEXPIRE', 'x:ttl', '400000000']);
+  return cmds;
+}
+
+/** `reply` without the values of these field names, in every flat field/value array within. */
+export function stripFields(reply: Reply, fields: readonly string[]): Reply {
+  if (!Array.isArray(reply)) return reply;
+  const out: Reply[] = [];
+  for (let i = 0; i < reply.length; i++) {
+    const x = reply[i]!;
+    if (typeof x === 'string' && fields.includes(x) && i + 1 < reply.length) {
+      i++;
+      continue;
+    }
+    out.push(stripFields(x, fields));
+  }
+  return out;
 }
 
 export interface KeyDescription {
@@ -84,6 +123,9 @@ export async function describeServer(c: RespClient, dbs = 16): Promise<KeyDescri
         const pairs: string[] = [];
         for (let i = 0; i < flat.length; i += 2) pairs.push(JSON.stringify([flat[i], flat[i + 1]]));
         value = pairs.sort();
+      } else if (t === 'stream') {
+        // Consumers' seen times are the clock's; radix-tree-nodes is the rax's inner node count, not data.
+        value = stripFields(await c.call('XINFO', 'STREAM', key, 'FULL', 'COUNT', 0), ['seen-time', 'radix-tree-nodes']);
       } else value = await c.call('ZRANGE', key, 0, -1, 'WITHSCORES');
       const pttl = (await c.call('PTTL', key)) as number;
       out.push({ db, key, type: t, encoding, value, ttl: pttl < 0 ? pttl : Math.round((Date.now() + pttl) / 1_000_000) });

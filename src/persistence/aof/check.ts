@@ -9,7 +9,7 @@
  */
 
 import { dirname, join } from 'node:path';
-import { parseRdb, RdbReader, type ValueBuilder } from '../rdb/reader.js';
+import { parseRdb, RdbReader, discardBuilder } from '../rdb/reader.js';
 import { realIo, type AofIo } from './io.js';
 import { parseManifest } from './manifest.js';
 
@@ -31,8 +31,6 @@ const CHECK_OK = 0;
 const CHECK_EMPTY = 1;
 const CHECK_TRUNCATED = 2;
 const CHECK_TS_TRUNCATED = 3;
-
-const discard: ValueBuilder<true> = { string: () => true, list: () => true, set: () => true, hash: () => true, zset: () => true };
 
 /** Run with argv after the program name; returns the exit code. */
 export function checkAofMain(args: readonly string[], env: CheckEnv): number {
@@ -244,7 +242,7 @@ class Checker {
     if (preamble) {
       try {
         const r = new RdbReader(this.buf);
-        parseRdb(r, { builder: discard, key: () => {}, functionLibrary: () => {} }, true);
+        parseRdb(r, { builder: discardBuilder, key: () => {}, functionLibrary: () => {} }, true);
         this.p = r.offset;
       } catch (err) {
         this.env.out(`--- RDB ERROR DETECTED --- ${(err as Error).message}`);

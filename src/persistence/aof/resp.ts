@@ -8,12 +8,15 @@
  *
  * Also here: the RESP form of a whole dataset, Redis's rewriteAppendOnlyFileRio for
  * `aof-use-rdb-preamble no` (persistence-spec.md §3.5): per non-empty db a SELECT, per key
- * SET / RPUSH / SADD / ZADD / HMSET batched by 64 elements, then PEXPIREAT for a deadline.
+ * SET / RPUSH / SADD / ZADD / HMSET batched by 64 elements, or a stream's commands
+ * (rewriteStreamObject), then PEXPIREAT for a deadline.
  */
 
 import type { Keyspace } from '../../store/keyspace.js';
 import type { CollectionValue } from '../../store/value.js';
 import { listpackScore } from '../rdb/writer.js';
+import { pendingByConsumer, sortedByName } from '../rdb/stream.js';
+import { formatStreamId, type StreamImage } from '../../store/stream.js';
 import { formatG } from '../../util/numbers.js';
 
 /** Elements per command in a RESP rewrite (Redis's AOF_REWRITE_ITEMS_PER_CMD). */
@@ -183,8 +186,41 @@ function emitCollection(key: string, v: CollectionValue, emit: (argv: readonly s
       const score = (d: number) => (lp || !Number.isFinite(d) ? listpackScore(d) : formatG(d, 17));
       return batched('ZADD', map((v as unknown as { entries(): Iter<readonly [string, number]> }).entries(), ([m, d]) => [score(d), m]));
     }
+    case 'stream':
+      return emitStream(key, (v as unknown as { toImage(): StreamImage }).toImage(), emit);
     default:
       throw new Error(`cannot rewrite a ${v.type} value to the AOF`);
+  }
+}
+
+/**
+ * Redis's rewriteStreamObject: XADD per live entry (an empty stream is made by XADD with
+ * MAXLEN 0), XSETID with the counters, then per group (name order) XGROUP CREATE with its
+ * entries-read, and per consumer (name order) an XCLAIM … JUSTID FORCE per pending entry,
+ * or XGROUP CREATECONSUMER when it has none. Seen times are not kept, as in Redis.
+ */
+function emitStream(key: string, s: StreamImage, emit: (argv: readonly string[]) => void): void {
+  if (s.entries.length > 0) {
+    for (const [id, fv] of s.entries) emit(['XADD', key, formatStreamId(id), ...fv]);
+  } else {
+    emit(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+  }
+  emit(['XSETID', key, formatStreamId(s.lastId), 'ENTRIESADDED', BigInt.asIntN(64, s.entriesAdded).toString(),
+    'MAXDELETEDID', formatStreamId(s.maxDeletedId)]);
+  for (const g of sortedByName(s.groups)) {
+    emit(['XGROUP', 'CREATE', key, g.name, formatStreamId(g.lastId), 'ENTRIESREAD', g.entriesRead.toString()]);
+    const owned = pendingByConsumer(g);
+    for (const c of sortedByName(g.consumers)) {
+      const mine = owned.get(c.name);
+      if (mine === undefined) {
+        emit(['XGROUP', 'CREATECONSUMER', key, g.name, c.name]);
+        continue;
+      }
+      for (const p of mine) {
+        emit(['XCLAIM', key, g.name, c.name, '0', formatStreamId(p.id), 'TIME', String(p.deliveryTime), 'RETRYCOUNT',
+          String(p.deliveryCount), 'JUSTID', 'FORCE']);
+      }
+    }
   }
 }
 

@@ -37,6 +37,7 @@
 import { dirname, join } from 'node:path';
 import type { Server } from '../../server/server.js';
 import { writeSnapshot } from '../rdb-file.js';
+import { rdbWriterOptions } from '../rdb/writer.js';
 import { startSnapshot, type SnapshotHandle } from '../snapshot/engine.js';
 import { FileSnapshotSink } from '../snapshot/file-sink.js';
 import { type AofIo, writeAll } from './io.js';
@@ -56,8 +57,7 @@ export function startBase(server: Server, io: AofIo, temp: string, path: string,
   if (rdbPreamble) {
     const sink = new FileSnapshotSink(path, temp, autoSync);
     return startSnapshot(server.keyspace, sink, {
-      compression: config.bool('rdbcompression'),
-      listMaxListpackSize: config.number('list-max-listpack-size'),
+      ...rdbWriterOptions(config),
       checksum: config.bool('rdbchecksum'),
       aofBase: true,
       now: Date.now(),
@@ -98,8 +98,7 @@ export function buildBase(server: Server, io: AofIo, path: string, rdbPreamble: 
     step = 'write';
     if (rdbPreamble) {
       writeSnapshot(server.keyspace, write, {
-        compression: config.bool('rdbcompression'),
-        listMaxListpackSize: config.number('list-max-listpack-size'),
+        ...rdbWriterOptions(config),
         checksum: config.bool('rdbchecksum'),
         aofBase: true,
         now: Date.now(),

@@ -42,7 +42,7 @@ export const RDB_TYPE_ZSET_ZIPLIST = 12;
 export const RDB_TYPE_HASH_ZIPLIST = 13;
 /** Redis 3.2..6.2 list: length (nodes), then one ziplist blob per node. Read-only. */
 export const RDB_TYPE_LIST_QUICKLIST = 14;
-/** Redis 5..6.2 stream. Not supported by Vellum (no stream type yet). */
+/** Redis 5..6.2 stream: as type 19 without first ID, max deleted ID, entries added/read. Read-only. */
 export const RDB_TYPE_STREAM_LISTPACKS = 15;
 /** Small hash as a listpack blob (field, value pairs). */
 export const RDB_TYPE_HASH_LISTPACK = 16;
@@ -50,7 +50,7 @@ export const RDB_TYPE_HASH_LISTPACK = 16;
 export const RDB_TYPE_ZSET_LISTPACK = 17;
 /** List: length (nodes), then per node a container (1 plain, 2 packed) and a blob. */
 export const RDB_TYPE_LIST_QUICKLIST_2 = 18;
-/** Redis 7.0 stream. Not supported by Vellum (no stream type yet). */
+/** Redis 7.0 stream: listpack nodes keyed by master ID, metadata, consumer groups (rdb/stream.ts). */
 export const RDB_TYPE_STREAM_LISTPACKS_2 = 19;
 
 /** Quicklist v2 node containers. */

@@ -2,7 +2,7 @@
  * The ways an RDB read fails, kept apart as Redis's rdbReportCorruptRDB and
  * rdbReportReadError are (style.md R8): the bytes are wrong (corruption), or they end too
  * early (truncation); a third kind, unsupported, is valid Redis content Vellum cannot hold
- * (streams, modules, functions), refused rather than silently dropped (invariant 7). Both carry the byte offset where the problem was seen, and the file
+ * (modules, functions), refused rather than silently dropped (invariant 7). Both carry the byte offset where the problem was seen, and the file
  * name once a caller that knows it (loading, the check tool) attaches it.
  */
 
@@ -38,7 +38,7 @@ export function corrupt(reason: string, offset: number): RdbError {
   return new RdbError('corrupt', reason, offset);
 }
 
-/** Valid RDB content that Vellum cannot hold (streams, modules, functions). */
+/** Valid RDB content that Vellum cannot hold (modules, functions). */
 export function unsupported(reason: string, offset: number): RdbError {
   return new RdbError('unsupported', reason, offset);
 }

@@ -8,13 +8,14 @@
  * end of the source are reported as truncation before anything is allocated for them.
  *
  * Every type and encoding Redis 7.0 loads is read: plain, listpack, ziplist, zipmap,
- * intset, quicklist v1/v2, legacy text zset scores, versions 1..10. Compact blobs are
- * validated deeply (as redis-check-rdb does) rather than trusted. Streams, modules and
- * function libraries are valid Redis content Vellum has no place for: they are refused
- * with an "unsupported" error, never skipped silently.
+ * intset, quicklist v1/v2, streams (types 15 and 19, in stream.ts), legacy text zset
+ * scores, versions 1..10. Compact blobs are validated deeply (as redis-check-rdb does)
+ * rather than trusted. Modules and function libraries are valid Redis content Vellum has
+ * no place for: they are refused with an "unsupported" error, never skipped silently.
  *
  * Values are handed to a ValueBuilder (persistence/rdb/values.ts builds store values with
- * the configured encoding thresholds), so this file never imports the store.
+ * the configured encoding thresholds), so this file takes nothing from the store but the
+ * StreamImage type, the stream codec's contract (stream.ts shares the store's ID helpers).
  */
 
 import { crc64Init, crc64Update, type Crc64State } from './crc64.js';
@@ -22,10 +23,12 @@ import { lzfDecompress } from './lzf.js';
 import { decodeListpack } from './listpack.js';
 import { decodeIntset } from './intset.js';
 import { decodeZiplist, decodeZipmap } from './ziplist.js';
+import { readStreamImage } from './stream.js';
 import { BlobError, corrupt, RdbError, truncated, unsupported } from './errors.js';
 import { latin1Of } from '../../util/latin1.js';
 import { parseDouble } from '../../util/numbers.js';
 import * as K from './constants.js';
+import type { StreamImage } from '../../store/stream.js';
 
 /** Where a file-backed reader gets its bytes. */
 export interface ByteSource {
@@ -42,7 +45,14 @@ export interface ValueBuilder<V> {
   set(members: string[]): V;
   hash(pairs: [string, string][]): V;
   zset(entries: [string, number][]): V;
+  /** Streams may be empty (zero entries): that is a value, not a key to skip. */
+  stream(image: StreamImage): V;
 }
+
+/** A builder that keeps nothing: the check tools only count keys. */
+export const discardBuilder: ValueBuilder<true> = {
+  string: () => true, list: () => true, set: () => true, hash: () => true, zset: () => true, stream: () => true,
+};
 
 /** The longest string V8 holds, about Redis's 512 MiB proto-max-bulk-len. */
 const MAX_STRING = (1 << 29) - 24;
@@ -169,6 +179,19 @@ export class RdbReader {
    */
   length(what = 'a length', allowEncoded = false): number {
     const at = this.offset;
+    const v = this.anyLength(what, allowEncoded);
+    if (typeof v === 'bigint') throw corrupt(`${what} ${v} is too large`, at);
+    return v;
+  }
+
+  /** A length as the full u64 (stream IDs and counters use the whole range). */
+  lengthU64(what: string): bigint {
+    return BigInt(this.anyLength(what, false));
+  }
+
+  /** A length: a number while exact, else a bigint (64-bit form only). */
+  private anyLength(what: string, allowEncoded: boolean): number | bigint {
+    const at = this.offset;
     const b = this.byte(what);
     const type = b >>> 6;
     if (type === K.RDB_6BITLEN) return b & 0x3f;
@@ -176,8 +199,7 @@ export class RdbReader {
     if (b === K.RDB_32BITLEN) return this.view(4, what).getUint32(0, false);
     if (b === K.RDB_64BITLEN) {
       const v = this.view(8, what).getBigUint64(0, false);
-      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`${what} ${v} is too large`, at);
-      return Number(v);
+      return v > BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v);
     }
     if (type === K.RDB_ENCVAL && allowEncoded) return -1 - (b & 0x3f);
     throw corrupt(type === K.RDB_ENCVAL ? `${what} has a string encoding byte 0x${b.toString(16)}` : `Unknown length encoding 0x${b.toString(16)}`, at);
@@ -235,8 +257,8 @@ export class RdbReader {
   // -------------------------------------------------------------- values
 
   /**
-   * A value of RDB type `type`, or null for an empty collection (Redis skips the key with
-   * a warning). Duplicates, NaN scores and malformed blobs are corruption.
+   * A value of RDB type `type`, or null for an empty collection other than a stream (Redis
+   * skips the key with a warning). Duplicates, NaN scores and malformed blobs are corruption.
    */
   value<V>(type: number, b: ValueBuilder<V>): V | null {
     const at = this.offset;
@@ -332,7 +354,7 @@ export class RdbReader {
       }
       case K.RDB_TYPE_STREAM_LISTPACKS:
       case K.RDB_TYPE_STREAM_LISTPACKS_2:
-        throw unsupported('stream type not supported (Vellum has no stream values yet)', at);
+        return b.stream(readStreamImage(this, type === K.RDB_TYPE_STREAM_LISTPACKS_2));
       case K.RDB_TYPE_MODULE:
       case K.RDB_TYPE_MODULE_2:
         throw unsupported('module value: no matching module type (Vellum has no modules)', at);

@@ -17,7 +17,7 @@
  *   set → SET_INTSET (intset) or SET (hashtable)
  *   hash → HASH_LISTPACK (listpack) or HASH (hashtable)
  *   zset → ZSET_LISTPACK (listpack, ascending) or ZSET_2 (skiplist, highest score first)
- * Streams have no store type yet, so there is nothing to write.
+ *   stream → STREAM_LISTPACKS_2, nodes cut by stream-node-max-bytes/-entries (stream.ts)
  */
 
 import type { Value } from '../../store/value.js';
@@ -26,12 +26,15 @@ import { lzfCompress } from './lzf.js';
 import { encodeListpack, listpackEntryBytes } from './listpack.js';
 import { encodeIntset } from './intset.js';
 import { canonicalInt } from './bytes.js';
+import { writeStreamImage } from './stream.js';
+import type { Config } from '../../config/config.js';
+import type { StreamImage } from '../../store/stream.js';
 import { formatG } from '../../util/numbers.js';
 import {
   LZF_MIN_LENGTH, QUICKLIST_NODE_PACKED, RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF, RDB_OPCODE_AUX,
   RDB_OPCODE_EOF, RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
-  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_SET_INTSET, RDB_TYPE_STRING,
-  RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_LISTPACK, RDB_VERSION,
+  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_SET_INTSET, RDB_TYPE_STREAM_LISTPACKS_2,
+  RDB_TYPE_STRING, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_LISTPACK, RDB_VERSION,
 } from './constants.js';
 
 /** What the writer needs of each collection (the store classes provide it). */
@@ -39,6 +42,7 @@ interface ListLike { readonly length: number; values(): Iterable<string> }
 interface SetLike { readonly size: number; values(): Iterable<string>; encoding(): string }
 interface HashLike { readonly size: number; entries(): Iterable<[string, string]>; encoding(): string }
 interface ZSetLike { readonly size: number; entries(): Iterable<readonly [string, number]>; encoding(): string }
+interface StreamLike { toImage(): StreamImage }
 
 export type ChunkConsumer = (chunk: Uint8Array) => void;
 
@@ -126,9 +130,12 @@ export interface WriterOptions {
   compression: boolean;
   /** list-max-listpack-size: quicklist node limit (negative: bytes class, positive: count). */
   listMaxListpackSize: number;
+  /** stream-node-max-bytes / stream-node-max-entries: stream node limits (0: none); 4096 / 100 if not given. */
+  streamNodeMaxBytes?: number;
+  streamNodeMaxEntries?: number;
 }
 
-const DEFAULT_OPTIONS: WriterOptions = { compression: true, listMaxListpackSize: -2 };
+const DEFAULT_OPTIONS: Required<WriterOptions> = { compression: true, listMaxListpackSize: -2, streamNodeMaxBytes: 4096, streamNodeMaxEntries: 100 };
 
 /** Redis's quicklist node byte limits for fill -1..-5. */
 const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
@@ -136,7 +143,7 @@ const NODE_BYTES = [4096, 8192, 16384, 32768, 65536];
 const SIZE_SAFETY_LIMIT = 8192;
 
 export class RdbWriter {
-  readonly options: WriterOptions;
+  readonly options: Required<WriterOptions>;
   private lzfIn = Buffer.allocUnsafe(0);
   private lzfOut = Buffer.allocUnsafe(0);
 
@@ -206,9 +213,18 @@ export class RdbWriter {
 
   // -------------------------------------------------------------- primitives
 
-  /** Smallest length form (spec §1.3). */
-  length(n: number): void {
+  /** Smallest length form (spec §1.3); a bigint for u64 values past 2^53 (stream IDs). */
+  length(n: number | bigint): void {
     const s = this.sink;
+    if (typeof n === 'bigint') {
+      if (n > 0xffffffffn) {
+        const at = s.reserve(9);
+        s.buffer[at] = 0x81;
+        s.buffer.writeBigUInt64BE(n, at + 1);
+        return;
+      }
+      n = Number(n);
+    }
     if (n < 64) s.byte(n);
     else if (n < 16384) {
       const at = s.reserve(2);
@@ -300,8 +316,14 @@ export class RdbWriter {
       case 'set': return this.set(v as unknown as SetLike);
       case 'hash': return this.hash(v as unknown as HashLike);
       case 'zset': return this.zset(v as unknown as ZSetLike);
+      case 'stream': return this.stream((v as unknown as StreamLike).toImage());
       default: throw new Error(`cannot write a ${v.type} value to RDB`);
     }
+  }
+
+  /** STREAM_LISTPACKS_2 from a stream's image (a pre-image from the snapshot engine too). */
+  stream(image: StreamImage): void {
+    writeStreamImage(this, image, { maxBytes: this.options.streamNodeMaxBytes, maxEntries: this.options.streamNodeMaxEntries });
   }
 
   /** QUICKLIST_2: nodes of listpacks cut where Redis's quicklist would cut them. */
@@ -406,6 +428,7 @@ export function rdbTypeOf(v: Value): number {
     case 'set': return v.encoding() === 'intset' ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     case 'hash': return v.encoding() === 'listpack' ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
     case 'zset': return v.encoding() === 'listpack' ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+    case 'stream': return RDB_TYPE_STREAM_LISTPACKS_2;
     default: throw new Error(`cannot write a ${v.type} value to RDB`);
   }
 }
@@ -418,6 +441,16 @@ export function listpackScore(d: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   if (Number.isInteger(d) && Math.abs(d) <= 4611686018427387904) return BigInt(d).toString();
   return formatG(d, 17);
+}
+
+/** The writer options as the configuration says now (SAVE, BGSAVE, AOF bases, DUMP). */
+export function rdbWriterOptions(config: Config): Required<WriterOptions> {
+  return {
+    compression: config.bool('rdbcompression'),
+    listMaxListpackSize: config.number('list-max-listpack-size'),
+    streamNodeMaxBytes: config.number('stream-node-max-bytes'),
+    streamNodeMaxEntries: config.number('stream-node-max-entries'),
+  };
 }
 
 /** The bytes of a DUMP payload: type, value, RDB version (u16 LE), CRC-64 (u64 LE). */

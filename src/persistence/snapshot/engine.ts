@@ -78,6 +78,18 @@
  * The streamed zset goes in index order: Redis's loader accepts any order (it writes
  * highest score first only to speed its own load).
  *
+ * Stream values are single units, whatever their size: the walk writes one in one step,
+ * and a first write to one not yet walked keeps StreamValue.clone() as its pre-image. The
+ * clone copies the node arrays (two pointers per entry, tombstones included) and each
+ * group's PEL and consumers, but shares the entries' field/value arrays, which are never
+ * changed in place. What that costs for a big stream: the first XADD/XDEL/XACK… to it
+ * after T pays an O(entries) copy (measured: ~30 ms and ~17 MB per million two-field
+ * entries), held until the pre-image is written; and the slice that writes it takes
+ * O(entries + bytes) (toImage, node cutting, listpack encoding, LZF): about 0.5-1 s per
+ * million entries, during which the event loop is held, once per snapshot. Streaming a
+ * stream like the big collections would need an element hook on its nodes; not built, as
+ * streams are usually trimmed to modest lengths (a 10,000-entry stream costs ~5 ms).
+ *
  * Memory. Extra bytes held = pre-images not yet written (estimated from sizes), element
  * pre-images and list copies, and bytes queued for the sink (which pushes back above its
  * high-water mark); detached (flushed) slots are not counted. peakExtraBytes is reported
@@ -543,7 +555,7 @@ function writeKeyHeader(w: RdbWriter, key: string, type: number, expireAt: numbe
   w.string(key);
 }
 
-/** Lists, hashtable hashes and sets and skiplist zsets past the threshold are streamed. */
+/** Lists, hashtable hashes and sets and skiplist zsets past the threshold are streamed (never streams). */
 function isBig(v: CollectionValue, threshold: number): boolean {
   if (v.type === 'list') return (v as ListValue).length > threshold;
   const enc = v.encoding();
@@ -555,7 +567,7 @@ function estimateBytes(p: PreImage): number {
   const v = p.value;
   const base = p.key.length + STRING_OVERHEAD + ENTRY_OVERHEAD;
   if (typeof v === 'string') return base + v.length + STRING_OVERHEAD;
-  const n = v.type === 'list' ? (v as unknown as { length: number }).length : (v as unknown as { size: number }).size;
+  const n = v.type === 'list' || v.type === 'stream' ? (v as unknown as { length: number }).length : (v as unknown as { size: number }).size;
   return base + n * ENTRY_OVERHEAD;
 }
 

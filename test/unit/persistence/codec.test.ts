@@ -18,6 +18,7 @@ import { writeSnapshot } from '../../../src/persistence/rdb-file.js';
 import { StoreValueBuilder } from '../../../src/persistence/rdb/values.js';
 import { Keyspace } from '../../../src/store/keyspace.js';
 import type { Value } from '../../../src/store/value.js';
+import { STREAM_ID_MIN, streamIdFromParts, type StreamImage, type StreamValue } from '../../../src/store/stream.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -28,6 +29,7 @@ const plain: ValueBuilder<unknown> = {
   set: (members) => ({ set: [...members].sort() }),
   hash: (pairs) => ({ hash: [...pairs].sort() }),
   zset: (entries) => ({ zset: entries }),
+  stream: (image) => ({ stream: image }),
 };
 
 /** Wrap key records in a minimal version-10 file with a zero (unchecked) trailer. */
@@ -187,7 +189,9 @@ describe('RDB reader: every string form and legacy type', () => {
     assert.throws(() => readAll(unknown), (e: RdbError) => e.kind === 'corrupt' && e.offset === 9 && /Unknown RDB encoding type 8/.test(e.message));
     assert.throws(() => readAll(Buffer.from('REDIS0011\xff', 'latin1')), /Can't handle RDB format version 0011/);
     assert.throws(() => readAll(Buffer.from('RODIS0010\xff', 'latin1')), /Wrong signature/);
-    assert.throws(() => readAll(file(hex('13 0173'))), (e: RdbError) => e.kind === 'unsupported' && /stream type not supported/.test(e.message));
+    assert.throws(() => readAll(file(hex('07 0173 01'))), (e: RdbError) => e.kind === 'unsupported' && /no matching module type/.test(e.message));
+    assert.throws(() => readAll(Buffer.concat([Buffer.from('REDIS0010'), hex('13 0173')])),
+      (e: RdbError) => e.kind === 'truncated' && /stream node count/.test(e.message));
     assert.throws(() => readAll(file(hex('02 0173 02 0161 0161'))), /Duplicate set members/);
   });
 });
@@ -203,7 +207,20 @@ describe('round trip: random datasets written then read back are equal', () => {
     fc.uniqueArray(elem, { minLength: 1, maxLength: 30 }).map((members) => ({ t: 'set' as const, members })),
     fc.uniqueArray(fc.tuple(str, elem), { minLength: 1, maxLength: 30, selector: (p) => p[0] }).map((pairs) => ({ t: 'hash' as const, pairs })),
     fc.uniqueArray(fc.tuple(str, score), { minLength: 1, maxLength: 30, selector: (p) => p[0] }).map((entries) => ({ t: 'zset' as const, entries })),
+    fc.tuple(fc.uniqueArray(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { maxLength: 30 }), fc.array(fc.tuple(str, elem), { minLength: 1, maxLength: 3 }),
+      fc.boolean()).map(([seqs, fv, group]) => ({ t: 'stream' as const, image: streamImage(seqs, fv.flat(), group) })),
   );
+
+  /** Entries 1-seq ascending with these fields; a group with one pending entry when asked. */
+  function streamImage(seqs: bigint[], fv: string[], group: boolean): StreamImage {
+    const entries = [...seqs].sort((a, b) => (a < b ? -1 : 1)).map((q): [string, string[]] => [streamIdFromParts(1n, q), fv]);
+    const lastId = entries.length > 0 ? entries[entries.length - 1]![0] : streamIdFromParts(0n, 5n);
+    const groups = !group ? [] : [{
+      name: 'g', lastId, entriesRead: -1n, consumers: [{ name: 'c', seenTime: 3e12 }, { name: 'idle', seenTime: 1 }],
+      pending: entries.slice(0, 1).map(([id]) => ({ id, deliveryTime: 2e12, deliveryCount: 2, consumer: 'c' })),
+    }];
+    return { entries, lastId, maxDeletedId: STREAM_ID_MIN, entriesAdded: BigInt(entries.length), groups };
+  }
   const dataset = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), str, value, fc.option(fc.integer({ min: 2e12, max: 3e12 }))), { maxLength: 25 });
 
   function describe(ks: Keyspace): unknown[] {
@@ -222,6 +239,10 @@ describe('round trip: random datasets written then read back are equal', () => {
     if (v.type === 'list') return [...any.values!()];
     if (v.type === 'set') return [...any.values!()].sort();
     if (v.type === 'hash') return [...(any.entries!() as Iterable<[string, string]>)].map((p) => p.join('\0')).sort();
+    if (v.type === 'stream') { // as JSON-able data: the sort stringifies
+      const im = (v as StreamValue).toImage();
+      return { ...im, entriesAdded: String(im.entriesAdded), groups: im.groups.map((g) => ({ ...g, entriesRead: String(g.entriesRead) })) };
+    }
     return [...(any.entries!() as Iterable<[string, number]>)].map(([m, s]) => [m, Object.is(s, -0) ? 0 : s]);
   }
 
@@ -235,7 +256,7 @@ describe('round trip: random datasets written then read back are equal', () => {
           const db = ks.dbs[dbId]!;
           if (db.has(key)) continue;
           const built = v.t === 'string' ? v.s : v.t === 'list' ? builder.list(v.items) : v.t === 'set' ? builder.set(v.members)
-            : v.t === 'hash' ? builder.hash(v.pairs) : builder.zset(v.entries);
+            : v.t === 'hash' ? builder.hash(v.pairs) : v.t === 'zset' ? builder.zset(v.entries) : builder.stream(v.image);
           db.setKey(key, built);
           if (exp !== null) db.setExpire(key, exp);
         }

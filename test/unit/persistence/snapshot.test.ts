@@ -4,7 +4,8 @@
  * datasets in several databases and random writes of every kind interleaved with
  * slices); big collections streamed across slices and changed element by element while
  * they are (field-level copy-on-write: existing elements changed, removed, moved by a
- * removal, tables grown mid-scan); cancel; the hook comes and goes.
+ * removal, tables grown mid-scan); streams (entries, tombstones, groups, PELs) changed
+ * while their clone() pre-image waits; cancel; the hook comes and goes.
  */
 
 import { describe, it } from 'node:test';
@@ -19,11 +20,17 @@ import { ListValue } from '../../../src/store/list.js';
 import { SetValue } from '../../../src/store/set.js';
 import { HashValue } from '../../../src/store/hash.js';
 import { ZSetValue } from '../../../src/store/zset.js';
+import {
+  STREAM_ID_MIN, StreamNack, StreamValue, streamIdFromParts, streamIdIncr, type StreamConsumer, type StreamGroup,
+  type StreamImage,
+} from '../../../src/store/stream.js';
 
 const HASH = { maxListpackEntries: 4, maxListpackValue: 64 };
 const ZSET = { maxListpackEntries: 4, maxListpackValue: 64 };
 const SET = { maxIntsetEntries: 4 };
 const NOW = 1_700_000_000_000;
+/** Small nodes, so streams span several and trimming has whole nodes to drop. */
+const STREAM = { maxBytes: 4096, maxEntries: 3 };
 
 export class MemorySink implements SnapshotSink {
   readonly chunks: Buffer[] = [];
@@ -49,7 +56,7 @@ export class MemorySink implements SnapshotSink {
   }
 }
 
-type Plain = string | { list: string[] } | { set: string[] } | { hash: string[][] } | { zset: [string, number][] };
+type Plain = string | { list: string[] } | { set: string[] } | { hash: string[][] } | { zset: [string, number][] } | { stream: StreamImage };
 
 /** Values as comparable data, whatever the encoding. */
 const plainBuilder: ValueBuilder<Plain> = {
@@ -58,6 +65,7 @@ const plainBuilder: ValueBuilder<Plain> = {
   set: (members) => ({ set: [...members].sort() }),
   hash: (pairs) => ({ hash: [...pairs].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)) }),
   zset: (entries) => ({ zset: [...entries].sort((a, b) => (a[0] < b[0] ? -1 : 1)) }),
+  stream: (image) => ({ stream: image }),
 };
 
 function plainOf(v: Value): Plain {
@@ -66,6 +74,7 @@ function plainOf(v: Value): Plain {
     case 'list': return plainBuilder.list((v as ListValue).toArray());
     case 'set': return plainBuilder.set((v as SetValue).toArray());
     case 'hash': return plainBuilder.hash([...(v as HashValue).entries()]);
+    case 'stream': return plainBuilder.stream((v as StreamValue).toImage());
     default: return plainBuilder.zset([...(v as ZSetValue).entries()]);
   }
 }
@@ -98,11 +107,54 @@ export function load(bytes: Buffer, databases: number): Dataset {
 
 function makeCollection(kind: number, n: number, seed: number): Value {
   const items = Array.from({ length: n }, (_, i) => (seed % 2 === 0 ? String(i * 7 + seed) : `m${i}-${seed}`));
-  switch (kind % 4) {
+  switch (kind % 5) {
+    case 4: return makeStream(n, seed);
     case 0: return ListValue.fromArray(items);
     case 1: return SetValue.fromValues(items, SET);
     case 2: return HashValue.fromEntries(items.map((m, i) => [m, `v${i}`]), HASH);
     default: return ZSetValue.fromEntries(items.map((m, i) => [m, i * 1.5 - seed]), ZSET);
+  }
+}
+
+/** A stream of n entries (field sets alternate); with a group, a PEL and an idle consumer when the seed is even. */
+function makeStream(n: number, seed: number): StreamValue {
+  const s = new StreamValue();
+  for (let i = 0; i < n; i++) s.append(streamIdFromParts(BigInt(seed), BigInt(i)), i % 2 === 0 ? ['f', String(i)] : ['f', 'x', 'g', `v${seed}`], STREAM);
+  if (seed % 2 === 0) {
+    const g = s.createGroup('g', s.lastId, BigInt(n))!;
+    const alice = g.createConsumer('alice', NOW - seed)!;
+    g.createConsumer('bob', NOW);
+    for (let i = 0; i < n; i += 3) deliver(g, alice, streamIdFromParts(BigInt(seed), BigInt(i)), seed);
+  }
+  return s;
+}
+
+/** XREADGROUP's bookkeeping for one entry: pending in the group and its consumer. */
+function deliver(g: StreamGroup, consumer: StreamConsumer, id: string, c: number): void {
+  const nack = new StreamNack(NOW + c, 1 + (c % 3), consumer);
+  g.pel.set(id, nack);
+  consumer.pel.set(id, nack);
+}
+
+/** XADD, XDEL, XTRIM, XGROUP CREATE / CREATECONSUMER, XREADGROUP, XACK on a stream in place. */
+function editStream(s: StreamValue, kind: number, c: number): void {
+  const ids: string[] = [];
+  for (const node of s.nodes) for (let i = 0; i < node.ids.length; i++) if (node.entries[i] !== null) ids.push(node.ids[i]!);
+  if (kind === 0) {
+    s.append(streamIdIncr(s.lastId)!, c % 2 === 0 ? ['f', `y${c}`] : ['h', String(c)], STREAM);
+  } else if (kind === 1) {
+    if (c % 3 === 0) s.trim(true, c % 7, STREAM_ID_MIN, c % 2 === 0, 0);
+    else if (ids.length > 0) s.deleteEntries([ids[c % ids.length]!]);
+  } else {
+    const g = s.group(`g${c % 2}`) ?? s.createGroup(`g${c % 2}`, STREAM_ID_MIN, 0n)!;
+    const who = g.consumers.get(`c${c % 3}`) ?? g.createConsumer(`c${c % 3}`, NOW + c)!;
+    const next = ids.find((id) => id > g.lastId);
+    if (c % 4 === 0 && g.pel.size > 0) g.ack([...g.pel.entries()][0]![0]);
+    else if (next !== undefined) {
+      deliver(g, who, next, c);
+      g.lastId = next;
+      g.entriesRead = -1n;
+    }
   }
 }
 
@@ -136,6 +188,11 @@ function pick(v: Value, i: number): string {
 function editElements(db: Db, k: string, kind: number, c: number): void {
   const v = db.lookupWrite(k);
   if (v === undefined || typeof v === 'string') return;
+  if (v instanceof StreamValue) {
+    editStream(v, kind, c);
+    db.signalModified(k); // an empty stream stays, as in Redis
+    return;
+  }
   if (v instanceof HashValue) {
     if (kind === 0) v.set(pick(v, c), `w${c}`, HASH);
     else if (kind === 1) for (let j = c % 100; j >= 0 && v.size > 1; j--) v.delete(pick(v, c + j)); // HDEL of many: shrinks
@@ -182,7 +239,8 @@ function applyOp(ks: Keyspace, op: number[]): void {
     case 2: { // in-place edit of whatever is there
       const v = db.lookupWrite(k);
       if (v === undefined || typeof v === 'string') break;
-      if (v.type === 'list') (v as ListValue).pushTail(`x${c}`);
+      if (v.type === 'stream') editStream(v as StreamValue, 0, c);
+      else if (v.type === 'list') (v as ListValue).pushTail(`x${c}`);
       else if (v.type === 'set') (v as SetValue).add(String(c), SET);
       else if (v.type === 'hash') (v as HashValue).set(`f${c % 9}`, `y${c}`, HASH);
       else (v as ZSetValue).add(`z${c % 9}`, c, ZSET);
@@ -193,7 +251,8 @@ function applyOp(ks: Keyspace, op: number[]): void {
       const v = db.lookupWrite(k);
       if (v === undefined || typeof v === 'string') break;
       let empty = false;
-      if (v.type === 'set') empty = ((v as SetValue).remove(String(c)), (v as SetValue).size === 0);
+      if (v.type === 'stream') editStream(v as StreamValue, 1, c);
+      else if (v.type === 'set') empty = ((v as SetValue).remove(String(c)), (v as SetValue).size === 0);
       else if (v.type === 'hash') empty = ((v as HashValue).delete(`f${c % 9}`), (v as HashValue).size === 0);
       else if (v.type === 'list') empty = ((v as ListValue).length > 0 && (v as ListValue).popHead(), (v as ListValue).length === 0);
       else empty = ((v as ZSetValue).remove(`z${c % 9}`), (v as ZSetValue).size === 0);
