@@ -45,7 +45,7 @@ export type KnownDifference = Item & (
 
 /** What the probes need of the pair: DEBUG, and a Redis that lets CONFIG SET change `dir`. */
 export const PAIR_OPTIONS = {
-  vellum: { 'enable-debug-command': 'yes' },
+  vellum: { 'enable-debug-command': 'yes', 'enable-protected-configs': 'yes' },
   redis: ['--enable-debug-command', 'yes', '--enable-protected-configs', 'yes'],
 } as const;
 
@@ -114,8 +114,8 @@ export const knownDifferences: readonly KnownDifference[] = [
     section: 'Protocol and connections',
     title: 'Runtime config: inert directives',
     reason: 'Directives marked inert in `src/config/directives.ts` (`maxmemory`, `maxmemory-policy`, `io-threads`, '
-      + '`protected-mode` and others) are accepted and reported but have no effect; the start-up log names each one a '
-      + 'config file sets.',
+      + 'replication, cluster, TLS, ACL and output-buffer limits, and others) are accepted and reported but have no effect, '
+      + 'so that an existing redis.conf loads; the start-up log names each one set to other than its default.',
     probe: (pair) => pair.each(async (c) => {
       await c.call('CONFIG', 'SET', 'maxmemory', '1');
       try {

@@ -9,7 +9,7 @@
  * tens of MB of nursery: 1M small keys measured 164 → 138 bytes of RSS per key.
  */
 
-import { ConfigError, startServer, VERSION } from '../index.js';
+import { ConfigError, startServer, VERSION, type Server } from '../index.js';
 
 const args = process.argv.slice(2);
 if (args[0] === '-v' || args[0] === '--version') {
@@ -28,33 +28,46 @@ if (args[0] === '-h' || args[0] === '--help') {
   process.exit(0);
 }
 
-try {
-  const handle = await startServer({ args });
-  const server = handle.server;
-  let closing: Promise<void> | null = null;
-  const onSignal = (signal: 'SIGTERM' | 'SIGINT') => {
-    if (closing !== null) {
-      // Ctrl+C twice: the user wants out now, persisted or not (Redis exits 1 too).
-      if (signal === 'SIGINT') {
-        server.log.warning('You insist... exiting now.');
-        process.exit(1);
-      }
-      return;
+// Signal handlers go in before start-up: a supervisor may send SIGTERM as soon as the server
+// logs that it is ready, and Node's default action would kill it without the shutdown save.
+// A signal that arrives while the server starts is acted on once it has started (a second
+// SIGINT meanwhile exits at once, as below).
+let server: Server | null = null;
+let pendingSignal: 'SIGTERM' | 'SIGINT' | null = null;
+let closing: Promise<void> | null = null;
+const onSignal = (signal: 'SIGTERM' | 'SIGINT') => {
+  if (server === null) {
+    if (signal === 'SIGINT' && pendingSignal !== null) process.exit(1);
+    pendingSignal = signal;
+    return;
+  }
+  if (closing !== null) {
+    // Ctrl+C twice: the user wants out now, persisted or not (Redis exits 1 too).
+    if (signal === 'SIGINT') {
+      server.log.warning('You insist... exiting now.');
+      process.exit(1);
     }
-    closing = server.shutdownOnSignal(signal);
-    closing?.then(
-      () => {
-        server.log.warning('Vellum is now ready to exit, bye bye...');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        server.log.warning(`Error trying to shut down: ${(err as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
+    return;
+  }
+  const s = server;
+  closing = s.shutdownOnSignal(signal);
+  closing?.then(
+    () => {
+      s.log.warning('Vellum is now ready to exit, bye bye...');
+      process.exit(0);
+    },
+    (err: unknown) => {
+      s.log.warning(`Error trying to shut down: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
+
+try {
+  server = (await startServer({ args })).server;
+  if (pendingSignal !== null) onSignal(pendingSignal);
 } catch (err) {
   if (err instanceof ConfigError) process.stderr.write(err.message + '\n');
   else process.stderr.write(`Fatal: ${(err as Error).message}\n`);

@@ -16,7 +16,7 @@
 import type { Client } from '../server/client.js';
 import { ReplyMode } from '../server/client.js';
 import type { Server } from '../server/server.js';
-import { unwatchAll } from '../server/server.js';
+import { allowProtectedAction, unwatchAll } from '../server/server.js';
 import { genInfoString } from '../server/info.js';
 import { REDIS_VERSION } from '../config/config.js';
 import { errors } from '../protocol/reply.js';
@@ -527,8 +527,7 @@ function configGetCommand(c: Client, argv: string[]): void {
   c.addReplyMapLen(pairs.length);
   for (const [name, value] of pairs) {
     c.addReplyBulk(name);
-    // Redis chdirs to `dir` and reports the absolute path; Vellum resolves it instead.
-    c.addReplyBulk(name.toLowerCase() === 'dir' ? c.server.dir : value);
+    c.addReplyBulk(value);
   }
 }
 
@@ -540,7 +539,7 @@ function configSetCommand(c: Client, argv: string[]): void {
   }
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
-  const err = c.server.config.setMany(pairs);
+  const err = c.server.config.setMany(pairs, allowProtectedAction(c.server.config.string('enable-protected-configs'), c));
   if (err === null) c.addReplyOk();
   else c.addReplyError(err);
 }

@@ -13,6 +13,7 @@
  */
 
 import type { Client } from '../server/client.js';
+import { allowProtectedAction } from '../server/server.js';
 import { errors } from '../protocol/reply.js';
 import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC } from '../config/keyspace-events.js';
@@ -169,16 +170,8 @@ const DEBUG_REFUSED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a ' +
   'local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
-function debugAllowed(c: Client): boolean {
-  const mode = c.server.config.string('enable-debug-command');
-  if (mode === 'yes') return true;
-  if (mode !== 'local') return false;
-  const addr = c.socket?.remoteAddress;
-  return c.socket === null || addr === undefined || addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
-}
-
 function debugCommand(c: Client, argv: string[]): void {
-  if (!debugAllowed(c)) return c.addReplyError(DEBUG_REFUSED);
+  if (!allowProtectedAction(c.server.config.string('enable-debug-command'), c)) return c.addReplyError(DEBUG_REFUSED);
   const sub = argv[1]!.toLowerCase();
   if (sub === 'help' && argv.length === 2) {
     c.addReplyHelp('DEBUG', [

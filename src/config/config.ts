@@ -9,9 +9,13 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { splitArgs } from '../util/split-args.js';
 import { writeFileAtomicSync } from '../util/atomic-file.js';
-import { type Directive, LONG_MAX, SHUTDOWN_FLAGS, ULLONG_MAX, directives, directivesByName } from './directives.js';
+import { parseDouble, parseLongLong } from '../util/numbers.js';
+import {
+  type Directive, LONG_MAX, SHUTDOWN_FLAGS, ULLONG_MAX, deprecatedDirectives, directives, directivesByName,
+} from './directives.js';
 import { formatKeyspaceEvents, parseKeyspaceEvents } from './keyspace-events.js';
 
 export interface SavePoint {
@@ -25,7 +29,16 @@ export interface BindAddress {
   optional: boolean;
 }
 
-export type ConfigValue = boolean | number | string | readonly SavePoint[] | readonly BindAddress[];
+/** One class of client-output-buffer-limit; Redis names the replica class "slave". */
+export interface OutputBufferLimit {
+  class: 'normal' | 'slave' | 'pubsub';
+  hard: number;
+  soft: number;
+  seconds: number;
+}
+
+export type ConfigValue =
+  | boolean | number | string | readonly SavePoint[] | readonly BindAddress[] | readonly OutputBufferLimit[] | readonly number[];
 
 /** Options an embedder passes to startServer: directive names, JS-typed or as in redis.conf. */
 export type ConfigOptions = Record<string, string | number | boolean | readonly string[] | undefined>;
@@ -48,18 +61,12 @@ export class Config {
   private readonly values = new Map<string, ConfigValue>();
   /** The config file's absolute path, or null (CONFIG REWRITE needs one). */
   file: string | null = null;
-  /** Directives set by the file or overrides that have no effect in Vellum. */
-  readonly inertSet = new Set<string>();
   applyHook: ApplyHook | null = null;
   /** A save line was read at start-up: later ones add save points. */
   private saveLoaded = false;
 
   constructor() {
-    for (const d of directives) {
-      const v = parseValue(d, defaultArgs(d));
-      if (typeof v === 'object' && v !== null && 'error' in v) throw new Error(`bad default for ${d.name}`);
-      this.values.set(d.name, v as ConfigValue);
-    }
+    for (const d of directives) this.values.set(d.name, defaultValue(d));
   }
 
   /**
@@ -83,6 +90,8 @@ export class Config {
     }
     if (overrides !== '') config.loadText(overrides, '(command line)');
     config.loadOptions(options);
+    // Redis chdir()s to `dir` and CONFIG GET reports getcwd(); Vellum keeps the absolute path.
+    config.values.set('dir', resolve(config.string('dir')));
     return config;
   }
 
@@ -117,9 +126,11 @@ export class Config {
         this.loadText(readConfigFile(argv![1]!), argv![1]!);
         continue;
       }
+      if (deprecatedDirectives.get(name) === argv!.length - 1) continue;
       const d = directivesByName.get(name);
-      if (d === undefined || argv!.length < 2) fail('Bad directive or wrong number of arguments');
+      if (d === undefined) fail('Bad directive or wrong number of arguments');
       let args = argv!.slice(1);
+      if (!isMultiArg(d!) && args.length !== 1) fail('wrong number of arguments');
       // Redis's MULTI_ARG_CONFIG rule: one non-empty argument is split again, so that
       // `--save "60 1000"` and `save "60 1000"` mean `save 60 1000`.
       if (isMultiArg(d!) && args.length === 1 && args[0] !== '') args = splitArgs(args[0]!) ?? args;
@@ -129,11 +140,34 @@ export class Config {
         args = [...formatValue(d!, this.values.get(d!.name)!).split(' ').filter((w) => w !== ''), ...args];
       }
       if (d!.type === 'save') this.saveLoaded = true;
-      const v = parseValue(d!, args);
+      const v = this.parse(d!, args);
       if (typeof v === 'object' && v !== null && 'error' in v) fail(v.error);
       this.values.set(d!.name, v as ConfigValue);
-      if (d!.inert) this.inertSet.add(d!.name);
     }
+  }
+
+  /**
+   * A directive's new value from its arguments, or the error: bounds, clamping, the
+   * unsupported check, and what depends on the current value (a relative `dir` resolves
+   * against the current one, as Redis's chdir does; output buffer limits change only the
+   * classes named).
+   */
+  private parse(d: Directive, args: readonly string[]): Parsed {
+    const v = parseValue(d, args, this.values.get(d.name)!);
+    if (typeof v === 'object' && v !== null && 'error' in v) return v;
+    if (d.unsupported !== undefined && formatValue(d, v) !== formatValue(d, defaultValue(d))) return { error: d.unsupported };
+    if (d.name === 'dir') return resolve(this.string('dir'), v as string);
+    return v;
+  }
+
+  /**
+   * Inert directives whose value is not the default: where Vellum does not do what the
+   * configuration asks (the start-up log names them). One set to its default asks for
+   * nothing beyond Redis's default behaviour, so it gets no warning: Debian's redis.conf
+   * sets dozens that way.
+   */
+  inertChanged(): string[] {
+    return directives.filter((d) => d.inert && formatValue(d, this.get(d.name)) !== formatValue(d, defaultValue(d))).map((d) => d.name);
   }
 
   get(name: string): ConfigValue {
@@ -175,30 +209,37 @@ export class Config {
         continue;
       }
       for (const [name, d] of directivesByName) {
-        if (!out.has(name) && match(p, name, true)) out.set(name, [name, formatValue(d, this.get(d.name))]);
+        if (d.hidden !== true && !out.has(name) && match(p, name, true)) out.set(name, [name, formatValue(d, this.get(d.name))]);
       }
     }
     return [...out.values()];
   }
 
   /**
-   * CONFIG SET of one or more pairs: every pair is validated before any is applied, and a
-   * failing apply hook undoes them all. Returns null or the error reply text.
+   * CONFIG SET of one or more pairs, in Redis 7.0's order: every name is checked first
+   * (unknown, immutable, protected unless `allowProtected`, duplicate), then every value,
+   * and only then are they applied; a failing apply hook undoes them all. Returns null or
+   * the error reply text.
    */
-  setMany(pairs: readonly [string, string][]): string | null {
-    const parsed: [Directive, ConfigValue][] = [];
-    const seen = new Set<string>();
-    for (const [rawName, raw] of pairs) {
-      const name = rawName.toLowerCase();
-      const d = directivesByName.get(name);
+  setMany(pairs: readonly [string, string][], allowProtected = true): string | null {
+    const failed = (name: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
+    const found: Directive[] = [];
+    for (const [rawName] of pairs) {
+      const d = directivesByName.get(rawName.toLowerCase());
       if (d === undefined) return `ERR Unknown option or number of arguments for CONFIG SET - '${rawName}'`;
-      const failed = (reason: string) => `ERR CONFIG SET failed (possibly related to argument '${rawName}') - ${reason}`;
-      if (seen.has(d.name)) return failed('duplicate parameter');
-      seen.add(d.name);
-      if (!d.mutable) return failed("can't set immutable config");
+      if (!d.mutable) return failed(rawName, "can't set immutable config");
+      if (d.protected && !allowProtected) return failed(rawName, "can't set protected config");
+      if (found.includes(d)) return failed(rawName, 'duplicate parameter');
+      found.push(d);
+    }
+    const parsed: [Directive, ConfigValue][] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const d = found[i]!;
+      const raw = pairs[i]![1];
+      // Redis splits a multi-argument value on single spaces; "" is no argument at all.
       const args = isMultiArg(d) ? raw.split(' ').filter((w) => w !== '') : [raw];
-      const v = parseValue(d, d.type === 'save' && args.length === 0 ? [''] : args);
-      if (typeof v === 'object' && v !== null && 'error' in v) return failed(v.error);
+      const v = this.parse(d, args);
+      if (typeof v === 'object' && v !== null && 'error' in v) return failed(pairs[i]![0].toLowerCase(), v.error);
       parsed.push([d, v as ConfigValue]);
     }
     const previous = parsed.map(([d]) => [d, this.values.get(d.name)!] as const);
@@ -208,7 +249,7 @@ export class Config {
       if (err !== null) {
         for (const [pd, pv] of previous) this.values.set(pd.name, pv);
         for (const [pd, pv] of previous) this.applyHook!(pd.name, pv);
-        return `ERR CONFIG SET failed (possibly related to argument '${d.name}') - ${err}`;
+        return failed(d.name, err);
       }
     }
     return null;
@@ -248,7 +289,7 @@ export class Config {
     const extra: string[] = [];
     for (const d of directives) {
       if (written.has(d.name)) continue;
-      if (formatValue(d, this.get(d.name)) === formatValue(d, parseValue(d, defaultArgs(d)) as ConfigValue)) continue;
+      if (formatValue(d, this.get(d.name)) === formatValue(d, defaultValue(d))) continue;
       extra.push(...this.lines(d));
     }
     if (extra.length > 0) out.push(generatedMarker, ...extra);
@@ -263,12 +304,19 @@ export class Config {
   /** The redis.conf line(s) that set d to its current value. */
   private lines(d: Directive): string[] {
     const v = this.get(d.name);
-    if (d.type === 'save') {
-      const points = v as readonly SavePoint[];
-      return points.length === 0 ? ['save ""'] : points.map((p) => `save ${p.seconds} ${p.changes}`);
+    switch (d.type) {
+      case 'save': {
+        const points = v as readonly SavePoint[];
+        return points.length === 0 ? ['save ""'] : points.map((p) => `save ${p.seconds} ${p.changes}`);
+      }
+      case 'client-output-buffer-limit':
+        return (v as readonly OutputBufferLimit[]).map((l) => `${d.name} ${l.class} ${l.hard} ${l.soft} ${l.seconds}`);
+      case 'replicaof':
+        return v === '' ? [] : [`${d.name} ${v as string}`];
     }
     const text = formatValue(d, v);
-    return [`${d.name} ${d.type === 'bind' || d.type === 'shutdown-flags' ? text : quote(text)}`];
+    if (isMultiArg(d)) return [`${d.name} ${text === '' ? '""' : text}`];
+    return [`${d.name} ${quote(text)}`];
   }
 }
 
@@ -284,50 +332,34 @@ function readConfigFile(path: string): string {
 
 /** Directives that take several arguments (Redis's MULTI_ARG_CONFIG). */
 function isMultiArg(d: Directive): boolean {
-  return d.type === 'save' || d.type === 'bind' || d.type === 'shutdown-flags';
-}
-
-/** A directive's default as arguments; "" is one empty argument, as `dir ""` would be. */
-function defaultArgs(d: Directive): string[] {
-  return d.default === '' ? [''] : splitArgs(d.default)!;
-}
-
-function parseValue(d: Directive, args: readonly string[]): Parsed {
   switch (d.type) {
-    case 'bool': {
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      const a = args[0]!.toLowerCase();
-      if (a === 'yes') return true;
-      if (a === 'no') return false;
-      return { error: "argument must be 'yes' or 'no'" };
-    }
-    case 'int': {
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      const n = /^-?[0-9]+$/.test(args[0]!) ? Number(args[0]) : NaN;
-      if (!Number.isSafeInteger(n)) return { error: "argument couldn't be parsed into an integer" };
-      return inBounds(d, n);
-    }
-    case 'octal': {
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      const n = /^[0-7]+$/.test(args[0]!) ? parseInt(args[0]!, 8) : NaN;
-      if (Number.isNaN(n)) return { error: "argument couldn't be parsed into an integer" };
-      return inBounds(d, n);
-    }
-    case 'memory': {
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      const n = parseMemory(args[0]!);
-      if (Number.isNaN(n)) return { error: 'argument must be a memory value' };
-      return inBounds(d, n);
-    }
-    case 'string':
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      return args[0]!;
-    case 'enum': {
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      const a = args[0]!.toLowerCase();
-      if (d.values!.includes(a)) return a;
-      return { error: `argument(s) must be one of the following: ${d.values!.join(', ')}` };
-    }
+    case 'save':
+    case 'bind':
+    case 'shutdown-flags':
+    case 'client-output-buffer-limit':
+    case 'oom-score-adj-values':
+    case 'replicaof':
+    case 'percentiles':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A directive's default value, parsed from the table's redis.conf spelling. */
+function defaultValue(d: Directive): ConfigValue {
+  const args = d.default === '' ? [''] : splitArgs(d.default)!;
+  const v = parseValue(d, args, []);
+  if (typeof v === 'object' && v !== null && 'error' in v) throw new Error(`bad default for ${d.name}: ${v.error}`);
+  return v;
+}
+
+/**
+ * One directive's arguments as Redis's set functions read them. `prev` is the current
+ * value: client-output-buffer-limit changes only the classes it names.
+ */
+function parseValue(d: Directive, args: readonly string[], prev: ConfigValue): Parsed {
+  switch (d.type) {
     case 'shutdown-flags':
       return parseShutdownFlags(args);
     case 'save': {
@@ -345,20 +377,115 @@ function parseValue(d: Directive, args: readonly string[]): Parsed {
       return points;
     }
     case 'bind': {
-      if (args.length === 0 || args.length > 16) return { error: 'Too many bind addresses specified.' };
+      if (args.length > 16) return { error: 'Too many bind addresses specified.' };
+      // A single empty argument is no address at all: no TCP listener.
+      if (args.length === 1 && args[0] === '') return [];
       return args.map((a) => (a.startsWith('-') ? { host: a.slice(1), optional: true } : { host: a, optional: false }));
     }
-    case 'keyspace-events': {
-      if (args.length !== 1) return { error: 'wrong number of arguments' };
-      const flags = parseKeyspaceEvents(args[0]!);
-      if (flags < 0) return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." };
-      return flags;
+    case 'client-output-buffer-limit':
+      return parseOutputBufferLimits(args, prev as readonly OutputBufferLimit[]);
+    case 'oom-score-adj-values': {
+      if (args.length !== 3) return { error: 'wrong number of arguments' };
+      const values = args.map((a) => (/^-?[0-9]+$/.test(a) ? Number(a) : NaN));
+      if (values.some((n) => !(n >= -2000 && n <= 2000))) {
+        return { error: 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.' };
+      }
+      return values;
     }
+    case 'replicaof': {
+      if (args.length !== 2) return { error: 'wrong number of arguments' };
+      if (args[0]!.toLowerCase() === 'no' && args[1]!.toLowerCase() === 'one') return '';
+      const port = /^[0-9]+$/.test(args[1]!) ? Number(args[1]) : NaN;
+      if (!(port <= 65535)) return { error: 'Invalid master port' };
+      return `${args[0]} ${port}`;
+    }
+    case 'percentiles': {
+      if (args.length === 1 && args[0] === '') return [];
+      const values = args.map(parseDouble);
+      if (values.some(Number.isNaN)) return { error: 'Invalid latency-tracking-info-percentiles parameters' };
+      if (values.some((p) => p < 0 || p > 100)) return { error: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' };
+      return values;
+    }
+    default:
+      return parseSingle(d, args[0]!);
   }
 }
 
+/** A directive that takes one argument (the config loader has checked the count). */
+function parseSingle(d: Directive, arg: string): Parsed {
+  switch (d.type) {
+    case 'bool': {
+      const a = arg.toLowerCase();
+      if (a === 'yes') return true;
+      if (a === 'no') return false;
+      return { error: "argument must be 'yes' or 'no'" };
+    }
+    case 'int': {
+      const n = parseLongLong(arg);
+      if (n === null) return { error: "argument couldn't be parsed into an integer" };
+      const v = inBounds(d, Number(n));
+      return d.clamp === undefined || typeof v !== 'number' ? v : Math.min(Math.max(v, d.clamp[0]), d.clamp[1]);
+    }
+    case 'octal': {
+      // strtoll(…, 8): a sign parses, and the unsigned bounds check refuses it.
+      const n = /^-?[0-7]+$/.test(arg) ? parseInt(arg, 8) : NaN;
+      if (Number.isNaN(n)) return { error: "argument couldn't be parsed as an octal number" };
+      return inBounds(d, n);
+    }
+    case 'memory': {
+      const n = parseMemory(arg);
+      if (!Number.isNaN(n)) return inBounds(d, n);
+      // Redis's PERCENT_CONFIG: "N%" is kept as -N.
+      const pct = d.percent && arg.endsWith('%') ? parseLongLong(arg.slice(0, -1)) : null;
+      if (typeof pct === 'number' && pct >= 0) {
+        return -pct < d.min! ? { error: `percentage argument must be less or equal to ${-d.min!}` } : -pct;
+      }
+      return { error: d.percent ? 'argument must be a memory or percent value' : 'argument must be a memory value' };
+    }
+    case 'enum': {
+      const a = arg.toLowerCase();
+      if (d.values!.includes(a)) return d.synonyms?.[a] ?? a;
+      return { error: `argument(s) must be one of the following: ${d.values!.join(', ')}` };
+    }
+    case 'keyspace-events': {
+      const flags = parseKeyspaceEvents(arg);
+      if (flags < 0) return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." };
+      return flags;
+    }
+    default:
+      return arg;
+  }
+}
+
+const OBUF_CLASSES = ['normal', 'slave', 'pubsub'] as const;
+
+/**
+ * Redis's updateClientOutputBufferLimit: groups of <class> <hard> <soft> <soft seconds>,
+ * all checked before any is kept; classes not named keep their limits, so several lines
+ * in a file add up. `replica` is another name for `slave`; `master` is refused.
+ */
+function parseOutputBufferLimits(args: readonly string[], prev: readonly OutputBufferLimit[]): Parsed {
+  if (args.length % 4 !== 0) return { error: 'Wrong number of arguments in buffer limit configuration.' };
+  const next = OBUF_CLASSES.map((c) => ({ ...(prev.find((l) => l.class === c) ?? { class: c, hard: 0, soft: 0, seconds: 0 }) }));
+  for (let j = 0; j < args.length; j += 4) {
+    const name = args[j]!.toLowerCase();
+    const index = OBUF_CLASSES.indexOf((name === 'replica' ? 'slave' : name) as OutputBufferLimit['class']);
+    if (index < 0) return { error: 'Invalid client class specified in buffer limit configuration.' };
+    const hard = parseMemory(args[j + 1]!);
+    const soft = parseMemory(args[j + 2]!);
+    if (Number.isNaN(hard) || Number.isNaN(soft) || !/^[0-9]+$/.test(args[j + 3]!)) {
+      return { error: 'Error in hard, soft or soft_seconds setting in buffer limit configuration.' };
+    }
+    next[index] = { class: OBUF_CLASSES[index]!, hard, soft, seconds: Number(args[j + 3]) };
+  }
+  return next;
+}
+
 function inBounds(d: Directive, n: number): Parsed {
-  if (n < d.min! || n > d.max!) return { error: `argument must be between ${boundText(d.min!)} and ${boundText(d.max!)} inclusive` };
+  if (n < d.min! || n > d.max!) {
+    const text = d.type === 'octal' ? (b: number) => b.toString(8) : boundText;
+    return { error: `argument must be between ${text(d.min!)} and ${text(d.max!)} inclusive` };
+  }
   return n;
 }
 
@@ -381,11 +508,20 @@ function formatValue(d: Directive, v: ConfigValue): string {
       return formatKeyspaceEvents(v as number);
     case 'octal':
       return (v as number).toString(8);
-    case 'int':
     case 'memory':
+      return d.percent && (v as number) < 0 ? `${-(v as number)}%` : String(v);
+    case 'client-output-buffer-limit':
+      return (v as readonly OutputBufferLimit[]).map((l) => `${l.class} ${l.hard} ${l.soft} ${l.seconds}`).join(' ');
+    case 'oom-score-adj-values':
+      return (v as readonly number[]).join(' ');
+    case 'percentiles':
+      // "%f" with the trailing zeros trimmed (Redis's trimDoubleString): 99.9, 50.
+      return (v as readonly number[]).map((p) => p.toFixed(6).replace(/\.?0+$/, '')).join(' ');
+    case 'int':
     case 'string':
     case 'enum':
     case 'shutdown-flags':
+    case 'replicaof':
       return String(v);
   }
 }
@@ -408,13 +544,16 @@ function parseShutdownFlags(args: readonly string[]): Parsed {
   return names.length === 0 ? 'default' : names.join(' ');
 }
 
-/** Redis's memtoull: a number with an optional unit (k, kb, m, mb, g, gb; any case). */
+/**
+ * Redis's memtoull: a number with an optional unit (k, kb, m, mb, g, gb; any case). As
+ * there, no digits at all reads as 0 ("" and "kb" are 0).
+ */
 export function parseMemory(s: string): number {
-  const m = /^([0-9]+)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
+  const m = /^([0-9]*)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
   if (m === null) return NaN;
   const unit = (m[2] ?? 'b').toLowerCase();
   const mul: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
-  return Number(m[1]) * mul[unit]!;
+  return Number(m[1] === '' ? 0 : m[1]) * mul[unit]!;
 }
 
 /** Quote a value for a config line when splitArgs would not read it back as one word. */

@@ -29,6 +29,7 @@ import { RdbError } from './rdb/errors.js';
 import { rdbWriterOptions } from './rdb/writer.js';
 import { storeLoadVisitor, type StoreLoadCounts } from './rdb-load.js';
 import { aofOf, type Aof } from './aof/index.js';
+import { AUTOSYNC_BYTES } from './snapshot/file-sink.js';
 import { BackgroundSave } from './snapshot/bgsave.js';
 
 /** Redis 7.0's MISCONF text (server.c, shared.bgsaveerr). */
@@ -202,7 +203,8 @@ export class Persistence {
     const dirtyBefore = server.keyspace.dirty;
     this.saves++;
     try {
-      saveRdbFile(this.rdbPath, server.keyspace, this.snapshotOptions());
+      const autoSync = server.config.bool('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0;
+      saveRdbFile(this.rdbPath, server.keyspace, this.snapshotOptions(), autoSync);
     } catch (err) {
       server.log.warning(`Write error saving DB on disk: ${(err as Error).message}`);
       return false;

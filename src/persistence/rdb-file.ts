@@ -12,7 +12,7 @@
  * Load: the file is read through a ByteSource in chunks; errors name the file and offset.
  */
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { replaceFileAtomicSync, writeAllSync } from '../util/atomic-file.js';
 import type { Keyspace } from '../store/keyspace.js';
@@ -67,11 +67,23 @@ export function writeSnapshot(keyspace: Keyspace, consume: (chunk: Uint8Array) =
   return keys;
 }
 
-/** Save atomically to `path` (steps in the header comment). Throws an Error naming the step. */
-export function saveRdbFile(path: string, keyspace: Keyspace, opts: SnapshotOptions): number {
+/**
+ * Save atomically to `path` (steps in the header comment), with an fsync every
+ * `autoSyncBytes` written when > 0 (rdb-save-incremental-fsync). Throws an Error naming
+ * the step.
+ */
+export function saveRdbFile(path: string, keyspace: Keyspace, opts: SnapshotOptions, autoSyncBytes = 0): number {
   let keys = 0;
   replaceFileAtomicSync(path, join(dirname(path), `temp-${process.pid}.rdb`), (fd) => {
-    keys = writeSnapshot(keyspace, (chunk) => writeAllSync(fd, chunk), opts);
+    let unsynced = 0;
+    keys = writeSnapshot(keyspace, (chunk) => {
+      writeAllSync(fd, chunk);
+      unsynced += chunk.length;
+      if (autoSyncBytes > 0 && unsynced >= autoSyncBytes) {
+        fsyncSync(fd);
+        unsynced = 0;
+      }
+    }, opts);
   });
   return keys;
 }

@@ -15,7 +15,7 @@
  */
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { existsSync, statSync, unlinkSync, chmodSync } from 'node:fs';
+import { existsSync, statSync, unlinkSync, chmodSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Config, type ConfigOptions, type ConfigValue, type BindAddress, VERSION } from '../config/config.js';
 import { Keyspace } from '../store/index.js';
@@ -78,6 +78,9 @@ export class Server {
   readonly runId: string;
 
   private readonly listeners: NetServer[] = [];
+  /** The Unix socket and pid file this server created, to remove at close. */
+  private unixsocketPath: string | null = null;
+  private pidfilePath: string | null = null;
   private pendingWrites: Client[] = [];
   private flushScheduled = false;
   private cron: NodeJS.Timeout | null = null;
@@ -85,8 +88,8 @@ export class Server {
 
   constructor(config: Config) {
     this.config = config;
-    this.log = new Logger(config.string('loglevel'), config.string('logfile'));
     this.dir = resolve(config.string('dir'));
+    this.log = new Logger(config.string('loglevel'), config.string('logfile'), this.dir);
     this.keyspace = new Keyspace(config.number('databases'));
     this.parserLimits = {
       maxBulkLen: config.number('proto-max-bulk-len'),
@@ -105,38 +108,67 @@ export class Server {
     config.applyHook = (name, value) => this.applyConfig(name, value);
   }
 
-  /** Listen on the configured addresses and start the cron. */
+  /**
+   * Listen on the configured addresses, write the pid file and start the cron. Paths in
+   * `unixsocket`, `logfile` and `pidfile` are relative to `dir`, as in Redis, which chdir()s
+   * there first. A failure closes whatever was already bound.
+   */
   async listen(): Promise<void> {
-    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) {
-      throw new Error(`Can't chdir to '${this.config.string('dir')}': No such file or directory`);
+    const dirError = directoryError(this.dir);
+    if (dirError !== null) throw new Error(`Can't chdir to '${this.config.string('dir')}': ${dirError}`);
+    this.log.checkFile();
+    try {
+      await this.listenAll();
+    } catch (err) {
+      await Promise.all(this.listeners.map((l) => new Promise<void>((done) => l.close(() => done()))));
+      this.listeners.length = 0;
+      throw err;
     }
+    const pidfile = this.config.string('pidfile');
+    if (pidfile !== '') this.createPidFile(resolve(this.dir, pidfile));
+    this.cron = setInterval(() => this.serverCron(), cronInterval(this.config.number('hz')));
+    this.cron.unref();
+  }
+
+  /**
+   * Redis's listenToPort: each `bind` address in turn, all on one port (`port 0`: the one
+   * the first listener got). An address the host does not have is skipped when marked
+   * optional (`-`), one whose family the host lacks is always skipped; any other failure
+   * fails start-up.
+   */
+  private async listenAll(): Promise<void> {
     const port = this.config.number('port');
     if (port !== 0 || this.config.string('unixsocket') === '') {
       let bound = port;
       for (const addr of this.config.get('bind') as readonly BindAddress[]) {
         try {
           bound = await this.listenTcp(addr.host, bound);
+          (this as { tcpPort: number | null }).tcpPort = bound;
         } catch (err) {
-          if (addr.optional) {
-            this.log.verbose(`Could not bind optional address ${addr.host}: ${(err as Error).message}`);
-            continue;
-          }
+          const code = (err as NodeJS.ErrnoException).code;
+          this.log.warning(`Warning: Could not create server TCP listening socket ${addr.host}:${port}: ${(err as Error).message}`);
+          if ((code === 'EADDRNOTAVAIL' && addr.optional) || UNSUPPORTED_FAMILY.has(code ?? '')) continue;
           throw new Error(`Failed listening on port ${port} (tcp), aborting: ${(err as Error).message}`);
         }
       }
-      (this as { tcpPort: number | null }).tcpPort = bound;
     }
     const unixsocket = this.config.string('unixsocket');
-    if (unixsocket !== '') await this.listenUnix(unixsocket);
-    this.cron = setInterval(() => this.serverCron(), cronInterval(this.config.number('hz')));
-    this.cron.unref();
+    if (unixsocket !== '') {
+      this.unixsocketPath = resolve(this.dir, unixsocket);
+      await this.listenUnix(this.unixsocketPath);
+    }
+    if (this.listeners.length === 0) throw new Error('Configured to not listen anywhere, exiting.');
   }
 
   private listenTcp(host: string, port: number): Promise<number> {
     return new Promise((resolvePort, reject) => {
       const srv = createServer({ noDelay: true }, (socket) => this.accept(socket));
       srv.once('error', reject);
-      srv.listen({ host, port, backlog: this.config.number('tcp-backlog') }, () => {
+      // Redis's wildcards: `*` is every IPv4 address, `::*` every IPv6 one. An IPv6
+      // listener is IPv6-only (IPV6_V6ONLY, as Redis sets it), so that `* ::*` can both bind.
+      const ipv6 = host.includes(':');
+      const listenHost = host === '*' ? '0.0.0.0' : host === '::*' ? '::' : host;
+      srv.listen({ host: listenHost, port, backlog: this.config.number('tcp-backlog'), ipv6Only: ipv6 }, () => {
         srv.off('error', reject);
         this.listeners.push(srv);
         const addr = srv.address();
@@ -160,11 +192,29 @@ export class Server {
     });
   }
 
+  /**
+   * Redis's createPidFile: best effort, as there (a pid file that cannot be written does
+   * not stop the server; Vellum logs why). Removed again by close().
+   */
+  private createPidFile(path: string): void {
+    try {
+      writeFileSync(path, `${process.pid}\n`);
+      this.pidfilePath = path;
+    } catch (err) {
+      this.log.warning(`Failed to write PID file: ${(err as Error).message}`);
+    }
+  }
+
   private accept(socket: Socket): void {
     this.stats.connectionsReceived++;
     if (this.clients.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.config.bool('protected-mode') && this.config.string('requirepass') === '' && !isLocalSocket(socket)) {
+      this.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_DENIED);
       return;
     }
     socket.setNoDelay(true);
@@ -273,9 +323,11 @@ export class Server {
         }
         break;
       case 'dir': {
-        const dir = resolve(this.dir, value as string);
-        if (!existsSync(dir) || !statSync(dir).isDirectory()) return 'No such file or directory';
-        this.dir = dir;
+        // The config holds the absolute path (resolved against the previous dir).
+        const error = directoryError(value as string);
+        if (error !== null) return error;
+        this.dir = value as string;
+        this.log.setDir(this.dir);
         break;
       }
       default:
@@ -290,7 +342,11 @@ export class Server {
     this.log.notice(`Vellum version=${VERSION}, node=${process.version}, bits=64, pid=${process.pid}, just started`);
     if (this.config.file === null) this.log.notice('Warning: no config file specified, using the default config.');
     else this.log.notice(`Configuration loaded from ${resolve(this.config.file)}`);
-    for (const name of this.config.inertSet) {
+    if (this.config.bool('daemonize')) {
+      this.log.warning('daemonize yes is ignored: Vellum cannot fork, so it runs in the foreground. Run it under a supervisor (systemd Type=simple).');
+    }
+    for (const name of this.config.inertChanged()) {
+      if (name === 'daemonize') continue;
       this.log.warning(`Directive '${name}' is accepted for compatibility and has no effect in Vellum.`);
     }
     this.log.notice(`Running mode=standalone, port=${this.tcpPort ?? 0}.`);
@@ -331,16 +387,61 @@ export class Server {
       }
       await listenersClosed;
       await this.persistence.shutdown(options.save);
-      const unixsocket = this.config.string('unixsocket');
-      if (unixsocket !== '' && existsSync(unixsocket)) unlinkSync(unixsocket);
+      if (this.unixsocketPath !== null && existsSync(this.unixsocketPath)) unlinkSync(this.unixsocketPath);
+      if (this.pidfilePath !== null) {
+        this.log.notice('Removing the pid file.');
+        try { unlinkSync(this.pidfilePath); } catch { /* removed by someone else: nothing to do */ }
+      }
     })();
     return this.closing;
   }
 }
 
-/** The cron period for an `hz` value, clamped to 1..500 as Redis's updateHZ does. */
+/** The cron period for an `hz` value (the config keeps it within 1..500, as Redis's updateHZ). */
 function cronInterval(hz: number): number {
-  return 1000 / Math.min(Math.max(hz, 1), 500);
+  return 1000 / hz;
+}
+
+/** Whether a connection comes from this host (Redis's islocalClient): Unix socket or loopback. */
+export function isLocalSocket(socket: Socket | null): boolean {
+  const addr = socket?.remoteAddress;
+  return addr === undefined || addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+}
+
+/**
+ * Redis's allowProtectedAction: an enable-protected-configs (or enable-debug-command)
+ * setting of yes allows the action, local allows it from a loopback or Unix-socket client.
+ */
+export function allowProtectedAction(mode: string, c: Client): boolean {
+  return mode === 'yes' || (mode === 'local' && isLocalSocket(c.socket));
+}
+
+/** Redis 7.0's refusal of a remote connection in protected mode (networking.c). */
+const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the ' +
+  'default user. In this mode connections are only accepted from the loopback interface. If you want to connect ' +
+  'from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode ' +
+  "sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the " +
+  'same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. ' +
+  'Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by ' +
+  "editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the " +
+  "server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' " +
+  'option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above ' +
+  'things in order for the server to start accepting connections from the outside.\r\n';
+
+/** Errors of an address family the host lacks: Redis skips such a bind address. */
+const UNSUPPORTED_FAMILY = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EPFNOSUPPORT', 'ENOPROTOOPT']);
+
+/** Why chdir(dir) would fail, in strerror's words, or null. */
+function directoryError(dir: string): string | null {
+  try {
+    return statSync(dir).isDirectory() ? null : 'Not a directory';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'No such file or directory';
+    if (code === 'ENOTDIR') return 'Not a directory';
+    return code === 'EACCES' ? 'Permission denied' : (err as Error).message;
+  }
 }
 
 /** Remove every WATCH of a client (UNWATCH, EXEC, DISCARD, close). */

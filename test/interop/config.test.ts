@@ -83,6 +83,48 @@ describe('CONFIG matches Redis 7.0', { skip: redisSkip }, () => {
     ]);
   });
 
+  test('CONFIG SET hz keeps it within 1..500, in CONFIG GET and INFO', async () => {
+    const hzLines = (info: Reply) => String((info as { text?: string }).text ?? info).split('\r\n').filter((l) => /^(configured_)?hz:/.test(l));
+    for (const hz of ['1000', '0', '500', '1', '42']) {
+      await pair.same('CONFIG', 'SET', 'hz', hz);
+      await pair.same('CONFIG', 'GET', 'hz');
+      const [v, r] = await pair.both('INFO', 'server');
+      assert.deepStrictEqual(hzLines(v), hzLines(r), `hz ${hz}`);
+    }
+    await pair.same('CONFIG', 'SET', 'hz', '10');
+  });
+
+  test('multi-argument and special directives: parsing, rendering and errors', async () => {
+    await pair.sequence([
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1kb 2mb 3'], ['CONFIG', 'GET', 'client-output-buffer-limit'],
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'Replica 1 2 3 pubsub 4 5 6'], ['CONFIG', 'GET', 'client-output-buffer-limit'],
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'master 1 2 3'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1 2'],
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1x 2 3'], ['CONFIG', 'SET', 'client-output-buffer-limit', ''],
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'],
+      ['CONFIG', 'SET', 'oom-score-adj-values', '1 2'], ['CONFIG', 'SET', 'oom-score-adj-values', '1 2 3000'],
+      ['CONFIG', 'SET', 'oom-score-adj-values', '-5 0 5'], ['CONFIG', 'GET', 'oom-score-adj-values'],
+      ['CONFIG', 'SET', 'oom-score-adj-values', '0 200 800'],
+      ['CONFIG', 'SET', 'oom-score-adj', 'relative'], ['CONFIG', 'GET', 'oom-score-adj'], ['CONFIG', 'SET', 'oom-score-adj', 'no'],
+      ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '1.5 2e1 100'], ['CONFIG', 'GET', 'latency-tracking-info-percentiles'],
+      ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '101'], ['CONFIG', 'SET', 'latency-tracking-info-percentiles', 'abc'],
+      ['CONFIG', 'SET', 'latency-tracking-info-percentiles', ''], ['CONFIG', 'GET', 'latency-tracking-info-percentiles'],
+      ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99 99.9'],
+      ['CONFIG', 'SET', 'maxmemory-clients', '10%'], ['CONFIG', 'GET', 'maxmemory-clients'],
+      ['CONFIG', 'SET', 'maxmemory-clients', '101%'], ['CONFIG', 'SET', 'maxmemory-clients', '-5'],
+      ['CONFIG', 'SET', 'maxmemory-clients', '1mb'], ['CONFIG', 'GET', 'maxmemory-clients'], ['CONFIG', 'SET', 'maxmemory-clients', '0'],
+      ['CONFIG', 'SET', 'maxmemory', ''], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'SET', 'maxmemory', 'kb'],
+      ['CONFIG', 'SET', 'replicaof', 'no one'], ['CONFIG', 'SET', 'slaveof', 'no one'], ['CONFIG', 'GET', 'replicaof'],
+      ['CONFIG', 'SET', 'MAXCLIENTS', 'abc'], ['CONFIG', 'SET', 'HASH-MAX-ZIPLIST-ENTRIES', 'abc'], ['CONFIG', 'SET', 'DATABASES', '3'],
+      ['CONFIG', 'SET', 'maxclients', 'abc', 'nosuch', '1'], ['CONFIG', 'SET', 'timeout', '010'],
+      ['CONFIG', 'SET', 'dir', '/tmp'], ['CONFIG', 'SET', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'enable-protected-configs', 'yes'],
+      ['CONFIG', 'GET', 'rdb-key-save-delay'], ['CONFIG', 'GET', 'rdb-key-*'],
+    ]);
+    for (const pattern of ['slave-*', 'tls-*', 'repl*', 'cluster-*']) {
+      const [v, r] = await pair.both('CONFIG', 'GET', pattern);
+      assert.deepStrictEqual(pairsOf(v), pairsOf(r), pattern);
+    }
+  });
+
   test('CONFIG SET hz and loglevel take effect', async () => {
     await pair.same('CONFIG', 'SET', 'hz', '20');
     const info = await pair.vellum.call('INFO', 'server');

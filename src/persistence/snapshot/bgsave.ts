@@ -28,7 +28,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Server } from '../../server/server.js';
 import type { SnapshotOptions } from '../rdb-file.js';
 import { startSnapshot, type SnapshotHandle, type SnapshotResult } from './engine.js';
-import { bgsaveTempPath, FileSnapshotSink } from './file-sink.js';
+import { AUTOSYNC_BYTES, bgsaveTempPath, FileSnapshotSink } from './file-sink.js';
 
 export class BackgroundSave {
   private handle: SnapshotHandle | null = null;
@@ -78,7 +78,9 @@ export class BackgroundSave {
     this.startedMs = performance.now();
     let sink: FileSnapshotSink;
     try {
-      sink = new FileSnapshotSink(path, bgsaveTempPath(dirname(path)));
+      // rdb-save-incremental-fsync: fsync every 4 MiB as it writes, as Redis's rdbSave does.
+      const autoSync = server.config.bool('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0;
+      sink = new FileSnapshotSink(path, bgsaveTempPath(dirname(path)), autoSync);
     } catch (err) {
       server.log.notice('Background saving started (forkless snapshot)');
       this.failed(err as Error);

@@ -14,10 +14,11 @@
  *  5. fsync the directory so the rename survives a power loss.
  * abort() at any point before 4 unlinks the temp file at once and closes it.
  *
- * Incremental fsync (aof-rewrite-incremental-fsync, Redis's rioSetAutoSync): with
- * `autoSyncBytes` > 0 the file is fsynced each time that many bytes have been written
- * since the last fsync, between two writev calls, so the final fsync has little left to
- * flush and the kernel never holds a huge dirty backlog that would stall other writers.
+ * Incremental fsync (Redis's rioSetAutoSync; aof-rewrite-incremental-fsync for an AOF base,
+ * rdb-save-incremental-fsync for BGSAVE): with `autoSyncBytes` > 0 the file is fsynced each
+ * time that many bytes have been written since the last fsync, between two writev calls, so
+ * the final fsync has little left to flush and the kernel never holds a huge dirty backlog
+ * that would stall other writers.
  *
  * Backpressure: write() returns false once more than HIGH_WATER bytes wait for the disk,
  * and onDrain() calls back when the queue falls under LOW_WATER, so the snapshot's extra
@@ -27,6 +28,9 @@
 import { close, fsync, open, openSync, rename, unlinkSync, writev } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SnapshotSink } from './engine.js';
+
+/** Redis's REDIS_AUTOSYNC_BYTES: the incremental fsync's step. */
+export const AUTOSYNC_BYTES = 4 * 1024 * 1024;
 
 const HIGH_WATER = 8 * 1024 * 1024;
 const LOW_WATER = 2 * 1024 * 1024;

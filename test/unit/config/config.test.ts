@@ -87,7 +87,19 @@ describe('Config.fromArgs', () => {
 
   const fatal: [string, string, RegExp][] = [
     ['unknown directive', 'port 1\nnosuch-directive 1\n', /at line 2\n>>> 'nosuch-directive 1'\nBad directive or wrong number of arguments/],
-    ['missing argument', 'timeout\n', /at line 1\n>>> 'timeout'\nBad directive/],
+    ['missing argument', 'timeout\n', /at line 1\n>>> 'timeout'\nwrong number of arguments$/],
+    ['extra argument', 'timeout 1 2\n', /at line 1\n>>> 'timeout 1 2'\nwrong number of arguments$/],
+    ['deprecated directive with the wrong count', 'list-max-ziplist-entries 1 2\n', /Bad directive or wrong number of arguments/],
+    ['renamed commands are refused, not ignored', 'rename-command FLUSHALL ""\n', /Bad directive or wrong number of arguments/],
+    ['bad octal', 'unixsocketperm 9\n', /argument couldn't be parsed as an octal number/],
+    ['octal out of range', 'unixsocketperm 1000\n', /argument must be between 0 and 777 inclusive/],
+    ['leading zero (string2ll)', 'timeout 010\n', /argument couldn't be parsed into an integer/],
+    ['a replica', 'replicaof 10.0.0.1 6379\n', /Vellum has no replication yet: it cannot start as a replica/],
+    ['a bad primary port', 'replicaof 10.0.0.1 99999\n', /Invalid master port/],
+    ['an ACL file', 'aclfile /etc/redis/users.acl\n', /Vellum has no ACL users/],
+    ['bad output buffer class', 'client-output-buffer-limit master 0 0 0\n', /Invalid client class specified in buffer limit configuration\./],
+    ['output buffer limit arity', 'client-output-buffer-limit normal 0 0\n', /Wrong number of arguments in buffer limit configuration\./],
+    ['oom-score-adj-values range', 'oom-score-adj-values 0 200 3000\n', /elements must be between -2000 and 2000/],
     ['bad integer', 'timeout abc\n', /argument couldn't be parsed into an integer/],
     ['out of range', 'port 70000\n', /argument must be between 0 and 65535 inclusive/],
     ['bad enum', 'appendfsync sometimes\n', /must be one of the following: everysec, always, no/],
@@ -128,7 +140,106 @@ describe('Config.setMany', () => {
     const err = c.setMany([['timeout', '7'], ['dir', '/nonexistent']]);
     assert.match(err!, /^ERR CONFIG SET failed \(possibly related to argument 'dir'\) - No such file or directory$/);
     assert.equal(c.number('timeout'), 5);
-    assert.equal(c.string('dir'), '.');
+    assert.equal(c.string('dir'), process.cwd(), 'dir is kept as an absolute path');
     assert.ok(applied.includes('timeout=5'), 'the old value was re-applied');
+  });
+});
+
+describe('Redis 7.0 directives beyond Vellum\'s own', () => {
+  test('deprecated directives are ignored, as Redis does', () => {
+    const c = Config.fromArgs([file('list-max-ziplist-entries 5\nlist-max-ziplist-value 6\nlua-replicate-commands yes\ntimeout 3\n')]);
+    assert.equal(c.number('timeout'), 3);
+  });
+
+  test('client-output-buffer-limit lines change only the classes they name, so they add up', () => {
+    const c = Config.fromArgs([file([
+      'client-output-buffer-limit normal 0 0 0',
+      'client-output-buffer-limit replica 256mb 64mb 60',
+      'client-output-buffer-limit pubsub 32mb 8mb 60',
+      'client-output-buffer-limit Normal 1kb 2k 3',
+    ].join('\n'))]);
+    assert.equal(c.format('client-output-buffer-limit'), 'normal 1024 2000 3 slave 268435456 67108864 60 pubsub 33554432 8388608 60');
+    assert.equal(c.setMany([['client-output-buffer-limit', 'slave 1 2 3 pubsub 4 5 6']]), null);
+    assert.equal(c.format('client-output-buffer-limit'), 'normal 1024 2000 3 slave 1 2 3 pubsub 4 5 6');
+    assert.match(c.setMany([['client-output-buffer-limit', 'normal 1x 2 3']])!, /Error in hard, soft or soft_seconds setting/);
+    // All groups are checked before any is kept.
+    assert.match(c.setMany([['client-output-buffer-limit', 'normal 9 9 9 master 1 1 1']])!, /Invalid client class/);
+    assert.equal(c.format('client-output-buffer-limit'), 'normal 1024 2000 3 slave 1 2 3 pubsub 4 5 6');
+  });
+
+  test('hz is kept within 1..500, as Redis\'s updateHZ does', () => {
+    assert.equal(Config.fromArgs(['--hz', '1000']).number('hz'), 500);
+    assert.equal(Config.fromArgs(['--hz', '0']).number('hz'), 1);
+    const c = Config.fromArgs([]);
+    assert.equal(c.setMany([['hz', '100000']]), null);
+    assert.equal(c.format('hz'), '500');
+    assert.match(c.setMany([['hz', '-1']])!, /argument must be between 0 and 2147483647 inclusive/);
+  });
+
+  test('dir is absolute: relative to the working directory, then to the previous dir line', () => {
+    const base = tempDir('vellum-dir-');
+    assert.equal(Config.fromArgs(['--dir', base]).string('dir'), base);
+    assert.equal(Config.fromArgs([]).string('dir'), process.cwd());
+    assert.equal(Config.fromArgs([file(`dir ${base}\ndir sub\n`)]).string('dir'), join(base, 'sub'));
+    const c = Config.fromArgs(['--dir', base]);
+    assert.equal(c.setMany([['dir', '..']]), null);
+    assert.equal(c.string('dir'), join(base, '..').replace(/\/$/, ''));
+  });
+
+  test('special values: replicaof no one, percentages, percentiles, enum synonyms, memory with no digits', () => {
+    const c = Config.fromArgs([file('replicaof no one\nmaxmemory-clients 10%\nlatency-tracking-info-percentiles 1.5 2e1 100\noom-score-adj relative\n')]);
+    assert.equal(c.format('replicaof'), '');
+    assert.equal(c.format('maxmemory-clients'), '10%');
+    assert.equal(c.format('latency-tracking-info-percentiles'), '1.5 20 100');
+    assert.equal(c.format('oom-score-adj'), 'yes');
+    assert.match(c.setMany([['maxmemory-clients', '101%']])!, /percentage argument must be less or equal to 100$/);
+    assert.match(c.setMany([['maxmemory-clients', '-5']])!, /argument must be a memory or percent value$/);
+    assert.equal(c.setMany([['maxmemory', '']]), null);
+    assert.equal(c.number('maxmemory'), 0);
+    assert.equal(c.setMany([['latency-tracking-info-percentiles', '']]), null);
+    assert.equal(c.format('latency-tracking-info-percentiles'), '');
+    assert.match(c.setMany([['latency-tracking-info-percentiles', '101']])!, /should sit between \[0\.0,100\.0\]$/);
+  });
+
+  test('CONFIG SET checks every name before any value, and refuses protected ones unless allowed', () => {
+    const c = Config.fromArgs([]);
+    assert.equal(c.setMany([['maxclients', 'abc'], ['nosuch', '1']]), "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+    assert.equal(c.setMany([['MAXCLIENTS', 'abc']]),
+      "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer");
+    assert.equal(c.setMany([['DATABASES', '3']]), "ERR CONFIG SET failed (possibly related to argument 'DATABASES') - can't set immutable config");
+    for (const name of ['dir', 'DBFILENAME']) {
+      assert.equal(c.setMany([['timeout', '1'], [name, 'x']], false),
+        `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`);
+    }
+    assert.equal(c.number('timeout'), 0);
+    assert.equal(c.setMany([['dbfilename', 'x.rdb']], true), null);
+  });
+
+  test('hidden directives answer only by exact name', () => {
+    const c = Config.fromArgs([]);
+    const match = (p: string, s: string) => p === '*' || p === s;
+    const all = c.getMatching(['*'], match).map(([n]) => n);
+    assert.ok(!all.includes('rdb-key-save-delay'));
+    assert.ok(all.includes('slave-priority') && all.includes('tls-port') && all.includes('client-output-buffer-limit'));
+    assert.deepEqual(c.getMatching(['rdb-key-save-delay'], match), [['rdb-key-save-delay', '0']]);
+  });
+
+  test('the start-up warning names only inert directives set to something else than their default', () => {
+    const c = Config.fromArgs([file('daemonize yes\nreplica-serve-stale-data yes\ncluster-enabled yes\ntimeout 5\n')]);
+    assert.deepEqual(c.inertChanged(), ['daemonize', 'cluster-enabled']);
+  });
+
+  test('CONFIG REWRITE writes the multi-argument directives so that they load back', () => {
+    const path = file('client-output-buffer-limit normal 0 0 0\nbind 127.0.0.1\n');
+    const c = Config.fromArgs([path]);
+    assert.equal(c.setMany([
+      ['client-output-buffer-limit', 'pubsub 1 2 3'], ['oom-score-adj-values', '1 2 3'], ['latency-tracking-info-percentiles', ''],
+      ['maxmemory-clients', '5%'], ['hz', '900'],
+    ]), null);
+    assert.equal(c.rewrite(), null);
+    const again = Config.fromArgs([path]);
+    for (const name of ['client-output-buffer-limit', 'oom-score-adj-values', 'latency-tracking-info-percentiles', 'maxmemory-clients', 'hz', 'bind', 'dir', 'replicaof']) {
+      assert.equal(again.format(name), c.format(name), name);
+    }
   });
 });
