@@ -15,6 +15,11 @@
  *
  * Counters that Redis keeps as 64-bit integers and that users may set (entries-added,
  * entries-read) are bigints; they change once per command or delivered entry.
+ *
+ * Snapshots: a snapshot writing a big stream across slices keeps the node objects as they
+ * were at its start and installs a StreamHook, told before an entry becomes a tombstone,
+ * the one in-place change that loses an entry it may still need (persistence/snapshot/
+ * engine.ts). Every stream pays one field, every deletion one null test.
  */
 
 import type { CollectionValue } from './value.js';
@@ -23,6 +28,16 @@ import { LP_EMPTY_BYTES, lpInt64WordsBytes, lpIntBytes, lpStringBytes } from './
 
 /** A stream entry ID: 16 latin1 chars, ms (u64 BE) then seq (u64 BE). */
 export type StreamId = string;
+
+/**
+ * What a running snapshot learns before a stream changes in place. Appends land past the
+ * entries it reads and whole nodes dropped from the stream keep their entries, so the one
+ * change it must see first is a live entry of a node marked deleted.
+ */
+export interface StreamHook {
+  /** Entry i of `node`, live, is about to be marked deleted (XDEL, exact trims). */
+  beforeEntryDelete(node: StreamNode, i: number): void;
+}
 
 /** One pending entry of a group: delivered to `consumer`, not yet acknowledged. */
 export interface StreamPendingImage {
@@ -434,6 +449,8 @@ export class StreamValue implements CollectionValue {
   groups: Map<string, StreamGroup> | null = null;
   /** raxNodeCount of the nodes, or -1 after they changed. */
   private raxNodes = -1;
+  /** A running snapshot's copy-on-write hook, or null. */
+  hook: StreamHook | null = null;
 
   /** Live entries (XLEN). */
   get length(): number {
@@ -500,6 +517,11 @@ export class StreamValue implements CollectionValue {
         if (fv !== null) entries.push([node.ids[i]!, fv]);
       }
     }
+    return { entries, lastId: this.lastId, maxDeletedId: this.maxDeletedId, entriesAdded: this.entriesAdded, groups: this.groupImages() };
+  }
+
+  /** The consumer groups as images, in name order: O(groups + pending entries + consumers). */
+  groupImages(): StreamGroupImage[] {
     const groups: StreamGroupImage[] = [];
     for (const g of this.sortedGroups()) {
       const pending: StreamPendingImage[] = [];
@@ -509,7 +531,7 @@ export class StreamValue implements CollectionValue {
       const consumers: StreamConsumerImage[] = g.sortedConsumers().map((c) => ({ name: c.name, seenTime: c.seenTime }));
       groups.push({ name: g.name, lastId: g.lastId, entriesRead: g.entriesRead, pending, consumers });
     }
-    return { entries, lastId: this.lastId, maxDeletedId: this.maxDeletedId, entriesAdded: this.entriesAdded, groups };
+    return groups;
   }
 
   // -------------------------------------------------------------- entries
@@ -584,6 +606,7 @@ export class StreamValue implements CollectionValue {
         this.nodes.splice(ni, 1);
         this.raxNodes = -1;
       } else {
+        if (this.hook !== null) this.hook.beforeEntryDelete(node, i);
         node.markDeleted(i);
       }
       this.len--;
@@ -624,6 +647,7 @@ export class StreamValue implements CollectionValue {
       for (let i = 0; i < node.ids.length; i++) {
         if (byMaxlen ? this.len <= maxlen : node.ids[i]! >= minid) break;
         if (node.entries[i] !== null) {
+          if (this.hook !== null) this.hook.beforeEntryDelete(node, i);
           node.markDeleted(i);
           this.len--;
           deleted++;

@@ -18,6 +18,10 @@ import { HashValue } from '../../src/store/hash.js';
 import { ListValue } from '../../src/store/list.js';
 import { SetValue } from '../../src/store/set.js';
 import { ZSetValue } from '../../src/store/zset.js';
+import {
+  formatStreamId, STREAM_ID_MAX, STREAM_ID_MIN, StreamIterator, StreamNack, StreamValue, streamIdFromParts, streamIdIncr,
+  type StreamGroupImage, type StreamId, type StreamImage,
+} from '../../src/store/stream.js';
 import { startSnapshot } from '../../src/persistence/snapshot/engine.js';
 import { FileSnapshotSink } from '../../src/persistence/snapshot/file-sink.js';
 import { redisSkip, startRedis, startVellum, tempDir, type RunningServer } from '../helpers/servers.js';
@@ -100,7 +104,131 @@ describe('forkless snapshot files and real Redis', { skip: redisSkip }, () => {
       assert.equal(await c.call('GET', 's:2999'), `value-${d}-2999`.repeat(1 + (2999 % 3)));
     }
   });
+
+  it('a snapshot of a 200k-entry stream written meanwhile (XADD, XDEL, trims, group reads, XACK, RENAME) loads in redis-server as of T', async () => {
+    const ks = new Keyspace(16);
+    const db = ks.dbs[0]!;
+    db.setKey('events', bigStream());
+    db.setKey('other', 'x');
+    const atT = (db.lookupRead('events') as StreamValue).toImage();
+    const dir = tempDir('vellum-bgsave-stream-');
+    const path = join(dir, 'dump.rdb');
+    const stop = streamWriteLoad(ks);
+    const snap = startSnapshot(ks, new FileSnapshotSink(path, join(dir, 'temp-bgsave-1.rdb')), {
+      compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: Date.now(),
+    });
+    await snap.done;
+    stop();
+    const live = ks.dbs[0]!.lookupRead('moved') as StreamValue; // renamed and written to meanwhile
+    assert.ok(live.lastId > atT.lastId && live.maxDeletedId > atT.maxDeletedId);
+    const check = spawnSync('redis-check-rdb', [path], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    const r = await startRedis([], dir);
+    try {
+      const c = await r.client();
+      assert.equal(await c.call('DBSIZE'), 2);
+      await assertRedisStream(c, 'events', atT);
+    } finally {
+      await r.stop();
+    }
+  });
 });
+
+const STREAM_LIMITS = { maxBytes: 4096, maxEntries: 100 };
+const id = (ms: number): StreamId => streamIdFromParts(BigInt(ms), 0n);
+
+/** A 200k-entry stream with tombstones, two field layouts, two groups and 5,000 pending entries. */
+function bigStream(): StreamValue {
+  const s = new StreamValue();
+  for (let i = 1; i <= 200_000; i++) {
+    s.append(id(i), i % 4 === 0 ? ['type', 'view', 'n', String(i), 'extra', 'x'] : ['type', 'click', 'n', String(i)], STREAM_LIMITS);
+  }
+  s.deleteEntries([id(7), id(100_000), id(150_001)]);
+  const g = s.createGroup('workers', STREAM_ID_MIN, 0n)!;
+  const consumers = [g.createConsumer('alice', 1_700_000_000_000)!, g.createConsumer('bob', 1_700_000_000_500)!];
+  for (let i = 1; i <= 5000; i++) if (i !== 7) readGroup(s, 'workers', consumers[i % 2]!.name, 1_700_000_001_000 + i);
+  s.createGroup('idle', STREAM_ID_MIN, 0n);
+  return s;
+}
+
+/** XREADGROUP … COUNT 1 STREAMS key > on the store: the next entry goes pending. */
+function readGroup(s: StreamValue, group: string, consumer: string, now: number): void {
+  const g = s.group(group)!;
+  const it = new StreamIterator(s, streamIdIncr(g.lastId)!, STREAM_ID_MAX);
+  if (!it.next()) return;
+  const c = g.consumers.get(consumer) ?? g.createConsumer(consumer, now)!;
+  const nack = new StreamNack(now, 1, c);
+  g.pel.set(it.id, nack);
+  c.pel.set(it.id, nack);
+  g.lastId = it.id;
+  g.entriesRead = s.estimateDistance(it.id);
+}
+
+/** Stream writes of every kind on whatever key holds the stream, a few per event-loop turn. */
+function streamWriteLoad(ks: Keyspace): () => void {
+  const db = ks.dbs[0]!;
+  let key = 'events';
+  let n = 0;
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    for (let k = 0; k < 20; k++, n++) {
+      const s = db.lookupWrite(key) as StreamValue;
+      switch (n % 6) {
+        case 0: s.append(streamIdIncr(s.lastId)!, ['type', 'new', 'n', String(n)], STREAM_LIMITS); break;
+        case 1: s.deleteEntries([id(1 + ((n * 7919) % 200_000)), id(200_000 - (n % 1000))]); break; // XDEL ahead and behind
+        case 2: // XADD … MAXLEN = length: one more in, the oldest out
+          s.append(streamIdIncr(s.lastId)!, ['type', 'trim'], STREAM_LIMITS);
+          s.trim(true, s.length - 1, STREAM_ID_MIN, false, 0);
+          break;
+        case 3: s.group('workers')!.ack(id(1 + (n % 5000))); break;
+        case 4: readGroup(s, n % 12 === 4 ? 'idle' : 'workers', `c${n % 3}`, Date.now()); break;
+        default: if (n % 600 === 5) s.trim(false, 0, id(1000 + n), false, 0); // XTRIM MINID =
+      }
+      db.signalModified(key);
+      if (n === 2000) { // RENAME events moved: the value goes on changing under another key
+        db.delete(key);
+        db.setKey('moved', s);
+        key = 'moved';
+      }
+    }
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  return () => { running = false; };
+}
+
+/** Long lists compared item by item: a deep diff of thousands of items takes minutes to print. */
+function assertSameItems(actual: unknown[], expected: unknown[], what: string): void {
+  const wrong = actual.findIndex((x, k) => JSON.stringify(x) !== JSON.stringify(expected[k]));
+  assert.equal(wrong, -1, `${what} #${wrong}: ${JSON.stringify(actual[wrong])}, expected ${JSON.stringify(expected[wrong])}`);
+  assert.equal(actual.length, expected.length, `${what}: count`);
+}
+
+/** Redis's view of a stream compared with the image it should hold. */
+async function assertRedisStream(c: RespClient, key: string, image: StreamImage): Promise<void> {
+  const info = (await c.call('XINFO', 'STREAM', key)) as Reply[];
+  const field = (name: string) => info[info.indexOf(name) + 1];
+  assert.equal(field('length'), image.entries.length);
+  assert.equal(field('last-generated-id'), formatStreamId(image.lastId));
+  assert.equal(field('max-deleted-entry-id'), formatStreamId(image.maxDeletedId));
+  assert.equal(field('entries-added'), Number(image.entriesAdded));
+  assert.equal(field('recorded-first-entry-id'), formatStreamId(image.entries[0]![0]));
+  let start = '-';
+  // Small pages: the test client's reply parsing grows faster than linearly with a reply's size.
+  for (let at = 0; at < image.entries.length; at += 2000) {
+    const page = (await c.call('XRANGE', key, start, '+', 'COUNT', 2000)) as [string, string[]][];
+    assertSameItems(page, image.entries.slice(at, at + 2000).map(([i, fv]) => [formatStreamId(i), fv]), `entries from ${at}`);
+    start = `(${page[page.length - 1]![0]}`;
+  }
+  const groups = ((await c.call('XINFO', 'GROUPS', key)) as Reply[][]).map((g) => [g[1], g[5], g[7], g[9]]);
+  const entriesRead = (g: StreamGroupImage) => (g.entriesRead < 0n ? null : Number(g.entriesRead)); // unknown: nil
+  assert.deepStrictEqual(groups, image.groups.map((g) => [g.name, g.pending.length, formatStreamId(g.lastId), entriesRead(g)]));
+  for (const g of image.groups) {
+    const pending = ((await c.call('XPENDING', key, g.name, '-', '+', 10_000)) as Reply[][]).map((p) => [p[0], p[1], p[3]]);
+    assertSameItems(pending, g.pending.map((p) => [formatStreamId(p.id), p.consumer, p.deliveryCount]), `${g.name} PEL`);
+  }
+}
 
 function text(r: Reply): string {
   return r instanceof Status ? r.value : r instanceof ErrorReply ? r.message : String(r);

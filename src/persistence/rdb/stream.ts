@@ -23,6 +23,9 @@
  * encoder, which turns canonical integers into listpack ints as lpAppend does. A stream that
  * never lost an entry thus gets Redis's bytes. Deleted entries are not kept by Vellum, so a
  * stream with XDEL history is written compacted (no tombstones), which Redis loads the same.
+ * The cut is StreamNodeCutter, fed one entry at a time, and the record can be written in
+ * pieces (writeStreamNode, writeStreamTail): the snapshot engine plans a big stream's nodes
+ * and writes them across slices by the same rules.
  *
  * Reading validates what Redis's deep sanitisation does and what an image needs besides:
  * node keys of 16 bytes, ascending, listpacks well formed and non-empty, the master entry's
@@ -127,39 +130,67 @@ export interface StreamNodePlan {
 }
 
 /**
- * Where streamAppendItem would start new nodes for these entries added in order, and the
- * size of each node's listpack. Sizes are computed, nothing is encoded.
+ * Where streamAppendItem starts new nodes when entries are added in order, and the size of
+ * each node's listpack: fed one entry at a time, so that a caller may stop and resume
+ * (planStreamNodes for a whole image; the snapshot engine across slices). Sizes are
+ * computed, nothing is encoded.
  */
-export function planStreamNodes(entries: readonly [StreamId, string[]][], limits: StreamNodeLimits): StreamNodePlan {
-  const maxBytes = limits.maxBytes === 0 || limits.maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : limits.maxBytes;
-  const plan: StreamNodePlan = { starts: [], bytes: [] };
-  let master: readonly [StreamId, string[]] | null = null;
-  const mw = [0, 0, 0, 0];
-  /** Bytes of the node's listpack but for its count element. */
-  let bytes = 0;
-  let count = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    if (master !== null) {
+export class StreamNodeCutter {
+  private readonly maxBytes: number;
+  private readonly maxEntries: number;
+  /** The open node's master fields and ID words; null before the first entry. */
+  private master: readonly string[] | null = null;
+  private readonly mw = [0, 0, 0, 0];
+  /** Bytes of the open node's listpack but for its count element. */
+  private bytes = 0;
+  private count = 0;
+  /** After add() returned true for a later entry: the bytes of the node it closed. */
+  closedBytes = 0;
+
+  constructor(limits: StreamNodeLimits) {
+    this.maxBytes = limits.maxBytes === 0 || limits.maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : limits.maxBytes;
+    this.maxEntries = limits.maxEntries;
+  }
+
+  /** Account for the next entry; true when it starts a node (always for the first). */
+  add(id: StreamId, fv: readonly string[]): boolean {
+    let starts = this.master === null;
+    if (!starts) {
       let raw = 0;
-      const fv = entry[1];
       for (let j = 0; j < fv.length; j++) raw += fv[j]!.length;
-      if (bytes + lpIntBytes(count) + raw >= maxBytes || (limits.maxEntries > 0 && count >= limits.maxEntries)) {
-        plan.bytes.push(bytes + lpIntBytes(count));
-        master = null;
+      if (this.bytes + lpIntBytes(this.count) + raw >= this.maxBytes || (this.maxEntries > 0 && this.count >= this.maxEntries)) {
+        this.closedBytes = this.openBytes;
+        starts = true;
       }
     }
-    if (master === null) {
-      master = entry;
-      plan.starts.push(i);
-      for (let k = 0; k < 4; k++) mw[k] = word(entry[0], k);
-      bytes = LP_EMPTY_BYTES + masterBytes(entry[1]);
-      count = 0;
+    if (starts) {
+      this.master = fv;
+      for (let k = 0; k < 4; k++) this.mw[k] = word(id, k);
+      this.bytes = LP_EMPTY_BYTES + masterBytes(fv);
+      this.count = 0;
     }
-    bytes += entryBytes(master[1], mw, entry);
-    count++;
+    this.bytes += entryBytes(this.master!, this.mw, id, fv);
+    this.count++;
+    return starts;
   }
-  if (master !== null) plan.bytes.push(bytes + lpIntBytes(count));
+
+  /** Bytes of the open node's listpack as it stands. */
+  get openBytes(): number {
+    return this.bytes + lpIntBytes(this.count);
+  }
+}
+
+/** Where streamAppendItem would start new nodes for these entries added in order, and each node's size. */
+export function planStreamNodes(entries: readonly [StreamId, string[]][], limits: StreamNodeLimits): StreamNodePlan {
+  const plan: StreamNodePlan = { starts: [], bytes: [] };
+  const cutter = new StreamNodeCutter(limits);
+  for (let i = 0; i < entries.length; i++) {
+    const [id, fv] = entries[i]!;
+    if (!cutter.add(id, fv)) continue;
+    if (i > 0) plan.bytes.push(cutter.closedBytes);
+    plan.starts.push(i);
+  }
+  if (entries.length > 0) plan.bytes.push(cutter.openBytes);
   return plan;
 }
 
@@ -177,9 +208,7 @@ function sameFields(master: readonly string[], fv: readonly string[]): boolean {
 }
 
 /** Bytes of one entry against its node's master fields and ID words (as encodeStreamNode writes it). */
-function entryBytes(mfv: readonly string[], mw: readonly number[], entry: readonly [StreamId, string[]]): number {
-  const id = entry[0];
-  const fv = entry[1];
+function entryBytes(mfv: readonly string[], mw: readonly number[], id: StreamId, fv: readonly string[]): number {
   const n = fv.length / 2;
   let b = lpIntBytes(FLAG_SAMEFIELDS) + intBytes(deltaOf(word(id, 0), word(id, 1), mw[0]!, mw[1]!))
     + intBytes(deltaOf(word(id, 2), word(id, 3), mw[2]!, mw[3]!));
@@ -207,7 +236,8 @@ export function encodeStreamNode(entries: readonly [StreamId, string[]][], start
   const sLo = word(m, 3);
   if (bytes < 0) {
     bytes = LP_EMPTY_BYTES + masterBytes(mfv) + lpIntBytes(end - start);
-    for (let i = start; i < end; i++) bytes += entryBytes(mfv, [mHi, mLo, sHi, sLo], entries[i]!);
+    const mw = [mHi, mLo, sHi, sLo];
+    for (let i = start; i < end; i++) bytes += entryBytes(mfv, mw, entries[i]![0], entries[i]![1]);
   }
   const out = Buffer.allocUnsafe(bytes);
   let count = 4 + nf;
@@ -271,22 +301,37 @@ export function sortedByName<T extends { name: string }>(xs: readonly T[]): T[] 
   return [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** A stream's counters and groups: its image but for the entries. */
+export type StreamMeta = Omit<StreamImage, 'entries'>;
+
 /** The body of a type 19 record, in Redis's order (groups and consumers by name, as its rax). */
 export function writeStreamImage(w: RdbWriter, image: StreamImage, limits: StreamNodeLimits): void {
   const entries = image.entries;
   const { starts, bytes } = planStreamNodes(entries, limits);
   w.length(starts.length);
   for (let n = 0; n < starts.length; n++) {
-    const start = starts[n]!;
-    w.string(entries[start]![0]);
-    w.blob(encodeStreamNode(entries, start, n + 1 < starts.length ? starts[n + 1]! : entries.length, bytes[n]!));
+    writeStreamNode(w, entries, starts[n]!, n + 1 < starts.length ? starts[n + 1]! : entries.length, bytes[n]!);
   }
-  w.length(entries.length);
-  writeId(w, image.lastId);
-  writeId(w, entries.length > 0 ? entries[0]![0] : STREAM_ID_MIN);
-  writeId(w, image.maxDeletedId);
-  w.length(BigInt.asUintN(64, image.entriesAdded));
-  const groups = sortedByName(image.groups);
+  writeStreamTail(w, entries.length, entries.length > 0 ? entries[0]![0] : STREAM_ID_MIN, image);
+}
+
+/** One node of the record: its master ID as the key, then the listpack of entries [start, end). */
+export function writeStreamNode(w: RdbWriter, entries: readonly [StreamId, string[]][], start: number, end: number, bytes: number): void {
+  w.string(entries[start]![0]);
+  w.blob(encodeStreamNode(entries, start, end, bytes));
+}
+
+/**
+ * What follows the nodes: the live count, the last, first and max deleted IDs, entries
+ * added, then the groups with their PELs and consumers.
+ */
+export function writeStreamTail(w: RdbWriter, length: number, firstId: StreamId, meta: StreamMeta): void {
+  w.length(length);
+  writeId(w, meta.lastId);
+  writeId(w, firstId);
+  writeId(w, meta.maxDeletedId);
+  w.length(BigInt.asUintN(64, meta.entriesAdded));
+  const groups = sortedByName(meta.groups);
   w.length(groups.length);
   for (const g of groups) {
     w.string(g.name);

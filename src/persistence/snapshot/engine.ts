@@ -41,16 +41,16 @@
  * non-empty database in ascending order, exactly the shape redis-server writes.
  *
  * Slices. The clock is read after every unit of work: one slot's keys, one pre-image, at
- * most ELEMENTS_PER_CHECK elements (or one list node) of a stream, or SKIP_PER_UNIT empty
- * slots; a slice ends once sliceMs is used. What a slice cannot bound: a young-generation
- * GC falling inside it (1–5 ms with a million keys) and, in a process's first snapshot,
- * code that V8 has not optimized yet (a few slices of 5–10 ms).
+ * most ELEMENTS_PER_CHECK elements (or one list or stream node) of a ValueStream, or
+ * SKIP_PER_UNIT empty slots; a slice ends once sliceMs is used. What a slice cannot bound:
+ * a young-generation GC falling inside it (1–5 ms with a million keys) and, in a process's
+ * first snapshot, code that V8 has not optimized yet (a few slices of 5–10 ms).
  *
- * Large collections. A collection above BIG_ELEMENTS (a list, hashtable hash or set,
- * skiplist zset) is written as one key record across many slices: a ValueStream writes the
- * header with T's count, then elements a bounded number per step, so no slice and no hook
- * call is O(collection). Small collections and whole slots stay single units: a slot of
- * small keys, or a collection of at most BIG_ELEMENTS elements, is well under a slice.
+ * Large collections. A collection above BIG_ELEMENTS (a list, stream, hashtable hash or
+ * set, skiplist zset) is written as one key record across many slices: a ValueStream writes
+ * the header with T's count, then elements a bounded number per step, so no slice and no
+ * hook call is O(collection). Small collections and whole slots stay single units: a slot
+ * of small keys, or a collection of at most BIG_ELEMENTS elements, is well under a slice.
  *  - Hash, set, zset: field-level copy-on-write, O(changed) instead of O(size). The stream
  *    installs an ElementHook (store/keyspace.ts) on the value, whether it was reached by the
  *    walk or by a first write to a key not yet walked; the store calls it before an element
@@ -72,28 +72,38 @@
  *    O(N) anyway; one block copy, ~5 ms per million elements). A first pass (in steps)
  *    finds where Redis's quicklist cuts the nodes, because QUICKLIST_2 wants the node count
  *    first; then nodes go out one per step.
+ *  - Stream: entry-level copy-on-write through a StreamHook (store/stream.ts). Entries never
+ *    change in place and new ones are only appended, so T's entries are the value's node
+ *    objects at T, read up to the length the last of them had. The ValueStream copies the
+ *    node array when it starts (O(nodes), a pointer per ~100 entries: trimming and XDEL
+ *    splice the live array, while a node they drop whole keeps its entries) and is told
+ *    before an entry is marked deleted (XDEL, exact XTRIM and XADD trims); it keeps the entry
+ *    if it is one of T's (by position: after XSETID lowers the last ID, XADD may reuse a
+ *    deleted ID) that the record does not hold yet. The counters (last ID, max deleted ID,
+ *    entries added) and the consumer groups are copied when it starts, the groups whole:
+ *    O(groups + pending entries + consumers). They are usually small, and a copy made at
+ *    once needs no hook in the commands that change them (XREADGROUP, XACK, XCLAIM,
+ *    XAUTOCLAIM, XGROUP, XSETID). The cost: ~40 ms per 100,000 pending entries (consumers
+ *    that never XACK), in that step and again in the one that writes the record's tail.
+ *    As for lists, a first pass in steps finds Redis's node cuts (StreamNodeCutter in
+ *    rdb/stream.ts, the rule of the whole-record writer), since the record wants the node
+ *    count first; then nodes go out, one per unit (bounded by stream-node-max-bytes and
+ *    -entries), then the tail. Writers pay one null test per deleted entry when no snapshot
+ *    runs; a watched stream a Map entry per entry of T deleted before the record holds it.
+ *    Measured with a 1M-entry stream under XADD/XDEL/XACK: longest slice ~1 s → 4–13 ms,
+ *    held copies 48 MB → 0.5 MB. A stream of at most BIG_ELEMENTS entries is one unit, with
+ *    a clone() pre-image.
  * Watched values are the stream's only link: a key deleted, overwritten or renamed while
  * its value streams changes nothing the stream reads, and every in-place change of the
  * value, whatever key holds it then, passes through its hook.
  * The streamed zset goes in index order: Redis's loader accepts any order (it writes
  * highest score first only to speed its own load).
  *
- * Stream values are single units, whatever their size: the walk writes one in one step,
- * and a first write to one not yet walked keeps StreamValue.clone() as its pre-image. The
- * clone copies the node arrays (two pointers per entry, tombstones included) and each
- * group's PEL and consumers, but shares the entries' field/value arrays, which are never
- * changed in place. What that costs for a big stream: the first XADD/XDEL/XACK… to it
- * after T pays an O(entries) copy (measured: ~30 ms and ~17 MB per million two-field
- * entries), held until the pre-image is written; and the slice that writes it takes
- * O(entries + bytes) (toImage, node cutting, listpack encoding, LZF): about 0.5-1 s per
- * million entries, during which the event loop is held, once per snapshot. Streaming a
- * stream like the big collections would need an element hook on its nodes; not built, as
- * streams are usually trimmed to modest lengths (a 10,000-entry stream costs ~5 ms).
- *
  * Memory. Extra bytes held = pre-images not yet written (estimated from sizes), element
- * pre-images and list copies, and bytes queued for the sink (which pushes back above its
- * high-water mark); detached (flushed) slots are not counted. peakExtraBytes is reported
- * at the end.
+ * pre-images, list copies, stream node arrays, kept entries and group copies, and bytes
+ * queued for the sink (which pushes back above its high-water mark); detached (flushed)
+ * slots and stream nodes dropped from the live value are not counted. peakExtraBytes is
+ * reported at the end.
  *
  * Invariants kept here: 1 (reads only; the store calls us), 5 (bytes only through
  * RdbWriter), 6 (slices). Not here: the temp-file protocol (file-sink.ts), BGSAVE's state
@@ -108,9 +118,14 @@ import type { HashValue } from '../../store/hash.js';
 import type { ListHook, ListValue } from '../../store/list.js';
 import type { SetValue } from '../../store/set.js';
 import type { ZSetValue } from '../../store/zset.js';
-import { QuicklistCutter, RdbSink, RdbWriter, rdbTypeOf } from '../rdb/writer.js';
 import {
-  RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_HASH, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_ZSET_2,
+  STREAM_ID_MIN, StreamValue, type StreamHook, type StreamId, type StreamNode, type StreamNodeLimits,
+} from '../../store/stream.js';
+import { QuicklistCutter, RdbSink, RdbWriter, rdbTypeOf } from '../rdb/writer.js';
+import { StreamNodeCutter, writeStreamNode, writeStreamTail, type StreamMeta } from '../rdb/stream.js';
+import {
+  RDB_OPCODE_EXPIRETIME_MS, RDB_TYPE_HASH, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_STREAM_LISTPACKS_2,
+  RDB_TYPE_ZSET_2,
 } from '../rdb/constants.js';
 import type { SnapshotOptions } from '../rdb-file.js';
 
@@ -543,6 +558,199 @@ class ListStream implements ValueStream, ListHook {
   }
 }
 
+/**
+ * A big stream (see "Large collections" above). The stream at T is its node objects at T,
+ * read up to the length the last of them had: a copy of the node array (O(nodes), about
+ * one pointer per hundred entries) taken when the stream starts, since the live array
+ * loses nodes to trimming and XDEL. The StreamHook keeps each entry of T that is marked
+ * deleted before the record holds it. A first pass (in steps) cuts T's live entries into
+ * nodes as streamAppendItem would (the record wants the node count first); then nodes go
+ * out, then the tail with the counters and groups copied at the start.
+ */
+class StreamStream implements ValueStream, StreamHook {
+  /** The value's nodes at T; the write pass drops those it has passed. */
+  private readonly nodes: (StreamNode | null)[];
+  /** The last node at T and its length then: entries appended since lie beyond it. */
+  private readonly tail: StreamNode | null;
+  private readonly tailLength: number;
+  private readonly count: number;
+  private readonly meta: StreamMeta;
+  private readonly metaBytes: number;
+  /** Entries of T marked deleted since the stream began and not yet written, by ID (unique among T's). */
+  private readonly saved = new Map<StreamId, string[]>();
+  private readonly cutter: StreamNodeCutter;
+  private readonly nodeSizes: number[] = [];
+  private readonly nodeBytes: number[] = [];
+  private readonly plan: EntryCursor;
+  private readonly out: EntryCursor;
+  private planned = 0;
+  private nodeStart = 0;
+  private firstId = STREAM_ID_MIN;
+  private node = 0;
+  /** The last ID in the record; '' (below every ID) before the first. */
+  private writtenThrough: StreamId = '';
+  finished = false;
+
+  constructor(
+    readonly key: string,
+    readonly value: StreamValue,
+    readonly expireAt: number,
+    limits: StreamNodeLimits,
+  ) {
+    const nodes = (this.nodes = value.nodes.slice());
+    this.tail = nodes.length === 0 ? null : nodes[nodes.length - 1]!;
+    this.tailLength = this.tail === null ? 0 : this.tail.ids.length;
+    this.count = value.length;
+    this.meta = streamMetaOf(value);
+    let pending = 0;
+    for (const g of this.meta.groups) pending += g.pending.length + g.consumers.length + 1;
+    this.metaBytes = pending * ENTRY_OVERHEAD;
+    this.cutter = new StreamNodeCutter(limits);
+    this.plan = new EntryCursor(nodes, this.tailLength, this.saved, false);
+    this.out = new EntryCursor(nodes, this.tailLength, this.saved, true);
+    value.hook = this;
+  }
+
+  beforeEntryDelete(node: StreamNode, i: number): void {
+    const id = node.ids[i]!;
+    // Entries of T up to writtenThrough are in the record.
+    if (id > this.writtenThrough && this.wasAtT(node, i)) this.saved.set(id, node.entries[i]!);
+  }
+
+  /**
+   * Whether entry i of `node` is one of T's, not one added since: by position, since IDs
+   * may repeat (XSETID may lower the last ID to the top entry, and XADD reuse deleted IDs).
+   * Nodes below the write cursor are gone from the copy, but all their entries are written.
+   */
+  private wasAtT(node: StreamNode, i: number): boolean {
+    if (node === this.tail) return i < this.tailLength;
+    const nodes = this.nodes;
+    let lo = this.out.node;
+    let hi = nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nodes[mid]!.masterId < node.masterId) lo = mid + 1;
+      else hi = mid;
+    }
+    return nodes[lo] === node;
+  }
+
+  get extraBytes(): number {
+    return this.saved.size * ENTRY_OVERHEAD + this.nodes.length * PTR + this.metaBytes;
+  }
+
+  step(w: RdbWriter, max: number): number {
+    if (this.planned < this.count) return this.planStep(w, max);
+    let work = 0;
+    const sizes = this.nodeSizes;
+    while (work < max && this.node < sizes.length) {
+      const size = sizes[this.node]!;
+      const entries: [StreamId, string[]][] = new Array(size);
+      for (let i = 0; i < size; i++) {
+        if (!this.out.next()) throw this.mismatch();
+        entries[i] = [this.out.id, this.out.fields];
+      }
+      writeStreamNode(w, entries, 0, size, this.nodeBytes[this.node++]!);
+      this.writtenThrough = entries[size - 1]![0];
+      work += size;
+    }
+    if (this.node === sizes.length) {
+      writeStreamTail(w, this.count, this.firstId, this.meta);
+      this.finished = true;
+      this.release();
+    }
+    return Math.max(work, 1);
+  }
+
+  /** Cut up to `max` more entries into nodes; once all are, write the header and node count. */
+  private planStep(w: RdbWriter, max: number): number {
+    const plan = this.plan;
+    let n = 0;
+    while (n < max && this.planned < this.count) {
+      if (!plan.next()) throw this.mismatch();
+      if (this.cutter.add(plan.id, plan.fields)) {
+        if (this.planned === 0) this.firstId = plan.id;
+        else {
+          this.nodeSizes.push(this.planned - this.nodeStart);
+          this.nodeBytes.push(this.cutter.closedBytes);
+        }
+        this.nodeStart = this.planned;
+      }
+      this.planned++;
+      n++;
+    }
+    if (this.planned < this.count) return n;
+    if (plan.next()) throw this.mismatch();
+    this.nodeSizes.push(this.planned - this.nodeStart);
+    this.nodeBytes.push(this.cutter.openBytes);
+    writeKeyHeader(w, this.key, RDB_TYPE_STREAM_LISTPACKS_2, this.expireAt);
+    w.length(this.nodeSizes.length);
+    return Math.max(n, 1);
+  }
+
+  release(): void {
+    if (this.value.hook === this) this.value.hook = null;
+    this.saved.clear();
+  }
+
+  /** The entries read are not T's count: fail the snapshot rather than write a corrupt record. */
+  private mismatch(): Error {
+    return new Error(`snapshot of ${this.key}: the stream's entries at T do not add up to its length ${this.count}`);
+  }
+}
+
+/** T's live entries of a StreamStream, in ID order: next() sets `id` and `fields`. */
+class EntryCursor {
+  id: StreamId = STREAM_ID_MIN;
+  fields: string[] = [];
+  /** The node being read: those before it are read (and dropped by the write pass). */
+  node = 0;
+  private i = 0;
+
+  constructor(
+    private readonly nodes: (StreamNode | null)[],
+    /** The last node's length at T: entries appended since lie beyond it. */
+    private readonly tailLength: number,
+    private readonly saved: Map<StreamId, string[]>,
+    /** The write pass: forget nodes and saved entries once read. */
+    private readonly drop: boolean,
+  ) {}
+
+  next(): boolean {
+    const nodes = this.nodes;
+    while (this.node < nodes.length) {
+      const node = nodes[this.node]!;
+      const end = this.node === nodes.length - 1 ? this.tailLength : node.ids.length;
+      while (this.i < end) {
+        const i = this.i++;
+        const id = node.ids[i]!;
+        let fields: string[] | null | undefined = node.entries[i];
+        if (fields === null) {
+          fields = this.saved.get(id);
+          if (fields === undefined) continue; // already a tombstone at T
+          if (this.drop) this.saved.delete(id);
+        }
+        this.id = id;
+        this.fields = fields;
+        return true;
+      }
+      if (this.drop) nodes[this.node] = null;
+      this.node++;
+      this.i = 0;
+    }
+    return false;
+  }
+}
+
+/**
+ * The counters and groups as they are now. Groups are copied whole, O(groups + pending
+ * entries + consumers): they are usually small, and copying them when the stream starts
+ * spares a hook in every group-changing command (see "Large collections").
+ */
+function streamMetaOf(s: StreamValue): StreamMeta {
+  return { lastId: s.lastId, maxDeletedId: s.maxDeletedId, entriesAdded: s.entriesAdded, groups: s.groupImages() };
+}
+
 /** [EXPIRETIME_MS] type key: the start of a record whose value follows in pieces. */
 function writeKeyHeader(w: RdbWriter, key: string, type: number, expireAt: number): void {
   const sink = w.sink;
@@ -555,9 +763,9 @@ function writeKeyHeader(w: RdbWriter, key: string, type: number, expireAt: numbe
   w.string(key);
 }
 
-/** Lists, hashtable hashes and sets and skiplist zsets past the threshold are streamed (never streams). */
+/** Lists, streams, hashtable hashes and sets and skiplist zsets past the threshold are streamed. */
 function isBig(v: CollectionValue, threshold: number): boolean {
-  if (v.type === 'list') return (v as ListValue).length > threshold;
+  if (v.type === 'list' || v.type === 'stream') return (v as ListValue | StreamValue).length > threshold;
   const enc = v.encoding();
   if (enc !== 'hashtable' && enc !== 'skiplist') return false;
   return (v as unknown as { size: number }).size > threshold;
@@ -679,7 +887,12 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
   }
 
   private streamOf(key: string, value: CollectionValue, expireAt: number): ValueStream {
-    if (value.type === 'list') return new ListStream(key, value as ListValue, expireAt, this.writer.options.listMaxListpackSize);
+    const options = this.writer.options;
+    if (value.type === 'list') return new ListStream(key, value as ListValue, expireAt, options.listMaxListpackSize);
+    if (value.type === 'stream') {
+      const limits = { maxBytes: options.streamNodeMaxBytes, maxEntries: options.streamNodeMaxEntries };
+      return new StreamStream(key, value as StreamValue, expireAt, limits);
+    }
     return new CollectionStream(key, value as unknown as BigCollection, expireAt);
   }
 

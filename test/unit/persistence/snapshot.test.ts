@@ -4,11 +4,14 @@
  * datasets in several databases and random writes of every kind interleaved with
  * slices); big collections streamed across slices and changed element by element while
  * they are (field-level copy-on-write: existing elements changed, removed, moved by a
- * removal, tables grown mid-scan); streams (entries, tombstones, groups, PELs) changed
- * while their clone() pre-image waits; cancel; the hook comes and goes.
+ * removal, tables grown mid-scan); streams, small ones with a clone() pre-image and big
+ * ones streamed, under every in-place edit their commands make (appends, XDEL, exact and
+ * approximate trims, groups created, moved, destroyed, PELs read, acked, claimed, XSETID),
+ * and under the real commands of an in-process server between slices; cancel; the hook
+ * comes and goes.
  */
 
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startSnapshot, type SnapshotSink } from '../../../src/persistence/snapshot/engine.js';
@@ -20,6 +23,8 @@ import { ListValue } from '../../../src/store/list.js';
 import { SetValue } from '../../../src/store/set.js';
 import { HashValue } from '../../../src/store/hash.js';
 import { ZSetValue } from '../../../src/store/zset.js';
+import { startVellum, type RunningServer } from '../../helpers/servers.js';
+import { ErrorReply, type Arg } from '../../helpers/resp-client.js';
 import {
   STREAM_ID_MIN, StreamNack, StreamValue, streamIdFromParts, streamIdIncr, type StreamConsumer, type StreamGroup,
   type StreamImage,
@@ -136,24 +141,70 @@ function deliver(g: StreamGroup, consumer: StreamConsumer, id: string, c: number
   consumer.pel.set(id, nack);
 }
 
-/** XADD, XDEL, XTRIM, XGROUP CREATE / CREATECONSUMER, XREADGROUP, XACK on a stream in place. */
-function editStream(s: StreamValue, kind: number, c: number): void {
+/** Stream edits, each what a command does to the value in place (streams.ts). */
+const STREAM_EDITS = 14;
+
+/**
+ * Stream edit `op` (0 ≤ op < STREAM_EDITS) as its command does it: 0 XADD, 1 XADD with an
+ * exact MAXLEN trim, 2 XDEL, 3 XTRIM MAXLEN =, 4 XTRIM MINID =, 5 XTRIM MAXLEN ~, 6 XGROUP
+ * CREATE, 7 XGROUP SETID, 8 XGROUP DESTROY, 9 XREADGROUP, 10 XACK, 11 XCLAIM, 12 XSETID,
+ * 13 XGROUP CREATECONSUMER / DELCONSUMER.
+ */
+function editStream(s: StreamValue, op: number, c: number): void {
   const ids: string[] = [];
   for (const node of s.nodes) for (let i = 0; i < node.ids.length; i++) if (node.entries[i] !== null) ids.push(node.ids[i]!);
-  if (kind === 0) {
-    s.append(streamIdIncr(s.lastId)!, c % 2 === 0 ? ['f', `y${c}`] : ['h', String(c)], STREAM);
-  } else if (kind === 1) {
-    if (c % 3 === 0) s.trim(true, c % 7, STREAM_ID_MIN, c % 2 === 0, 0);
-    else if (ids.length > 0) s.deleteEntries([ids[c % ids.length]!]);
-  } else {
-    const g = s.group(`g${c % 2}`) ?? s.createGroup(`g${c % 2}`, STREAM_ID_MIN, 0n)!;
-    const who = g.consumers.get(`c${c % 3}`) ?? g.createConsumer(`c${c % 3}`, NOW + c)!;
-    const next = ids.find((id) => id > g.lastId);
-    if (c % 4 === 0 && g.pel.size > 0) g.ack([...g.pel.entries()][0]![0]);
-    else if (next !== undefined) {
-      deliver(g, who, next, c);
-      g.lastId = next;
-      g.entriesRead = -1n;
+  const pickId = (k: number) => (ids.length === 0 ? s.lastId : ids[k % ids.length]!);
+  const g = s.group(`g${c % 2}`);
+  switch (op) {
+    case 0:
+    case 1:
+      s.append(streamIdIncr(s.lastId)!, c % 2 === 0 ? ['f', `y${c}`] : ['h', String(c)], STREAM);
+      if (op === 1) s.trim(true, Math.max(0, s.length - 1 - (c % 4)), STREAM_ID_MIN, false, 0);
+      break;
+    case 2: s.deleteEntries([pickId(c), pickId(c * 7 + 1), pickId(c * 13 + 2)]); break;
+    case 3: s.trim(true, c % (s.length + 1), STREAM_ID_MIN, false, 0); break;
+    case 4: s.trim(false, 0, pickId(c % 5), false, 0); break;
+    case 5: s.trim(true, c % (s.length + 1), STREAM_ID_MIN, true, 0); break;
+    case 6: s.createGroup(`g${c % 2}`, c % 3 === 0 ? s.lastId : STREAM_ID_MIN, c % 3 === 0 ? s.entriesAdded : 0n); break;
+    case 7: if (g !== undefined) { g.lastId = pickId(c); g.entriesRead = BigInt(c % 9); } break;
+    case 8: if (g !== undefined) s.groups!.delete(g.name); break;
+    case 9: { // XREADGROUP GROUP g cN COUNT 3 STREAMS key > (after XGROUP CREATE if need be)
+      const grp = g ?? s.createGroup(`g${c % 2}`, STREAM_ID_MIN, 0n)!;
+      const who = grp.consumers.get(`c${c % 3}`) ?? grp.createConsumer(`c${c % 3}`, NOW + c)!;
+      who.seenTime = NOW + c;
+      for (const id of ids.filter((x) => x > grp.lastId).slice(0, 3)) {
+        if (grp.pel.has(id)) grp.ack(id); // pending already (SETID went back): it changes owner
+        deliver(grp, who, id, c);
+        grp.lastId = id;
+        grp.entriesRead = grp.entriesRead < 0n ? -1n : grp.entriesRead + 1n;
+      }
+      break;
+    }
+    case 10: if (g !== undefined && g.pel.size > 0) g.ack([...g.pel.entries()][c % g.pel.size]![0]); break;
+    case 11: { // XCLAIM key g cN 0 id: the entry changes owner, time and count
+      if (g === undefined || g.pel.size === 0) break;
+      const [id, nack] = [...g.pel.entries()][c % g.pel.size]!;
+      const to = g.consumers.get(`c${c % 3}`) ?? g.createConsumer(`c${c % 3}`, NOW + c)!;
+      nack.consumer!.pel.delete(id);
+      to.pel.set(id, nack);
+      nack.consumer = to;
+      nack.deliveryTime = NOW + 2 * c;
+      nack.deliveryCount++;
+      break;
+    }
+    case 12: { // XSETID key id ENTRIESADDED n MAXDELETEDID id, with an ID past the last
+      const id = streamIdFromParts(BigInt(1000 + c), 7n);
+      if (id <= s.lastId) break;
+      s.lastId = id;
+      s.entriesAdded += BigInt(c % 5);
+      if (c % 2 === 0) s.maxDeletedId = streamIdFromParts(BigInt(999 + c), 0n);
+      break;
+    }
+    default: {
+      if (g === undefined) break;
+      const who = g.consumers.get(`c${c % 3}`);
+      if (who === undefined) g.createConsumer(`c${c % 3}`, NOW + c);
+      else g.deleteConsumer(who);
     }
   }
 }
@@ -189,7 +240,7 @@ function editElements(db: Db, k: string, kind: number, c: number): void {
   const v = db.lookupWrite(k);
   if (v === undefined || typeof v === 'string') return;
   if (v instanceof StreamValue) {
-    editStream(v, kind, c);
+    editStream(v, kind === 0 ? 0 : kind === 1 ? 1 + (c % 5) : 6 + (c % (STREAM_EDITS - 6)), c);
     db.signalModified(k); // an empty stream stays, as in Redis
     return;
   }
@@ -233,7 +284,7 @@ function applyOp(ks: Keyspace, op: number[]): void {
   const [code, a, b, c] = op as [number, number, number, number];
   const db = ks.dbs[a % DBS]!;
   const k = key(b);
-  switch (code % 19) {
+  switch (code % 22) {
     case 0: db.setKey(k, `s${c}`); break;
     case 1: db.setKey(k, makeCollection(c, c % 12, b)); break;
     case 2: { // in-place edit of whatever is there
@@ -251,7 +302,7 @@ function applyOp(ks: Keyspace, op: number[]): void {
       const v = db.lookupWrite(k);
       if (v === undefined || typeof v === 'string') break;
       let empty = false;
-      if (v.type === 'stream') editStream(v as StreamValue, 1, c);
+      if (v.type === 'stream') editStream(v as StreamValue, 1 + (c % 5), c);
       else if (v.type === 'set') empty = ((v as SetValue).remove(String(c)), (v as SetValue).size === 0);
       else if (v.type === 'hash') empty = ((v as HashValue).delete(`f${c % 9}`), (v as HashValue).size === 0);
       else if (v.type === 'list') empty = ((v as ListValue).length > 0 && (v as ListValue).popHead(), (v as ListValue).length === 0);
@@ -277,6 +328,22 @@ function applyOp(ks: Keyspace, op: number[]): void {
     case 12: if (c % 4 === 0) ks.flushAll(); break;
     case 13: if (a % DBS !== c % DBS) ks.swap(db, ks.dbs[c % DBS]!); break;
     case 14: db.setKey(k, makeCollection(2 + (c % 2) * 1, 30 + (c % 20), b)); break; // big hash or zset
+    case 15:
+    case 19:
+    case 20: { // any stream command on one of the db's streams, or a new big one
+      const streams: string[] = [];
+      for (const slot of db.slots) if (slot !== undefined) for (const [sk, v] of slot.keys) if (v instanceof StreamValue) streams.push(sk);
+      if (streams.length === 0 || c % 10 === 0) {
+        if (!db.has(k)) db.setKey(k, makeStream(9 + (c % 30), b));
+        break;
+      }
+      const sk = streams[b % streams.length]!;
+      const v = db.lookupWrite(sk); // undefined when it has just expired
+      if (v === undefined) break;
+      editStream(v as StreamValue, c % STREAM_EDITS, c);
+      db.signalModified(sk);
+      break;
+    }
     case 16: editElements(db, k, 0, c); break;
     case 17: editElements(db, k, 1, c); break;
     case 18: editElements(db, k, 2, c); break;
@@ -397,6 +464,64 @@ describe('snapshot engine: large collections', () => {
     assert.deepStrictEqual(load(sink.bytes, 1), atT);
   });
 
+  it('streams a big stream across slices, keeping only the entries deleted before it wrote them', () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const limits = { maxBytes: 4096, maxEntries: 100 };
+    const s = new StreamValue();
+    for (let i = 1; i <= 20_000; i++) s.append(streamIdFromParts(BigInt(i), 0n), ['f', `v${i}`], limits);
+    const g = s.createGroup('g', s.lastId, 20_000n)!;
+    deliver(g, g.createConsumer('alice', NOW)!, streamIdFromParts(1n, 0n), 0);
+    db.setKey('big', s);
+    const atT = capture(ks);
+    const sink = new MemorySink();
+    const snap = startSnapshot(ks, sink, {
+      compression: true, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true,
+    });
+    let steps = 0;
+    let deleted = 0;
+    while (!snap.step(200)) {
+      steps++;
+      const v = db.lookupWrite('big') as StreamValue;
+      if (steps % 10 === 0) {
+        // XDEL of entries ahead of and behind the writer, XADD with an exact trim, XACK.
+        deleted += v.deleteEntries([streamIdFromParts(BigInt(steps * 97), 0n), streamIdFromParts(BigInt(20_000 - steps), 0n)]);
+        v.append(streamIdIncr(v.lastId)!, ['f', 'new'], limits);
+        v.trim(true, v.length - 2, STREAM_ID_MIN, false, 0);
+        v.group('g')!.ack(streamIdFromParts(1n, 0n));
+        db.signalModified('big');
+      }
+    }
+    assert.ok(steps > 100 && deleted > 10, `${steps} slices, ${deleted} deleted`);
+    assert.ok(snap.progress.peakExtraBytes < 50_000, `peak extra ${snap.progress.peakExtraBytes} bytes`);
+    assert.deepStrictEqual(load(sink.bytes, 1), atT);
+  });
+
+  it('a big stream whose last ID goes back (XSETID) and whose deleted IDs come back (XADD) keeps T\'s entries', () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    const s = new StreamValue();
+    const at = (ms: number) => streamIdFromParts(BigInt(ms), 0n);
+    for (let i = 1; i <= 20; i++) s.append(at(i), ['f', `t${i}`], STREAM);
+    s.deleteEntries([at(8)]); // a tombstone at T
+    db.setKey('s', s);
+    const atT = capture(ks);
+    const sink = new MemorySink();
+    const snap = startSnapshot(ks, sink, {
+      compression: false, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true, bigElements: 8,
+    });
+    const v = db.lookupWrite('s') as StreamValue;
+    v.deleteEntries(Array.from({ length: 13 }, (_, k) => at(7 + k))); // 7 and 9..19: the top is now 20
+    v.deleteEntries([at(20)]);
+    v.lastId = at(6); // XSETID 6-0: allowed, 6-0 is the top entry
+    for (const ms of [7, 8, 9, 15, 19]) v.append(at(ms), ['f', `new${ms}`], STREAM); // IDs of T again
+    v.deleteEntries([at(8), at(9), at(15)]);
+    v.trim(false, 0, at(19), false, 0); // XTRIM MINID = 19-0 takes T's 1..6 and the new 7
+    db.signalModified('s');
+    while (!snap.step(3)) { /* to the end */ }
+    assert.deepStrictEqual(load(sink.bytes, 1), atT);
+  });
+
   it('a big hash that halves and doubles its table mid-stream is written once per field', () => {
     for (let at = 1; at < 12; at++) {
       const ks = new Keyspace(1);
@@ -443,5 +568,75 @@ describe('snapshot engine: large collections', () => {
     assert.equal(ks.snapshotHook, null);
     assert.ok(sink.aborted);
     await assert.rejects(snap.done, /shutdown/);
+  });
+});
+
+/**
+ * A stream command of kind `op` (0..16) on stream a or b; `next` is the next XADD ID's ms.
+ * Some fail (no such group, ID too small): their reply is an error and nothing changes.
+ */
+function streamCommand(op: number, c: number, next: number): Arg[] {
+  const key = c % 2 === 0 ? 'a' : 'b';
+  const group = `g${c % 2}`;
+  const consumer = `c${c % 3}`;
+  const id = `${1 + (c % 70)}-1`;
+  switch (op) {
+    case 0: return ['XADD', key, `${next}-1`, 'f', `n${c}`];
+    case 1: return ['XADD', key, 'MAXLEN', '=', String(c % 50), `${next}-1`, 'f', `n${c}`, 'h', 'x'];
+    case 2: return ['XDEL', key, id, `${1 + ((c * 7) % 70)}-1`];
+    case 3: return ['XTRIM', key, 'MAXLEN', '=', String(c % 60)];
+    case 4: return ['XTRIM', key, 'MINID', id];
+    case 5: return ['XTRIM', key, 'MAXLEN', '~', String(c % 60)];
+    case 6: return ['XGROUP', 'CREATE', key, group, c % 3 === 0 ? '$' : '0'];
+    case 7: return ['XGROUP', 'SETID', key, group, id, 'ENTRIESREAD', String(c % 9)];
+    case 8: return ['XGROUP', 'DESTROY', key, group];
+    case 9: return ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', '3', 'STREAMS', key, '>'];
+    case 10: return ['XACK', key, group, id, `${1 + ((c * 3) % 70)}-1`];
+    case 11: return ['XCLAIM', key, group, consumer, '0', id, `${1 + ((c * 3) % 70)}-1`];
+    case 12: return ['XSETID', key, `${next}-0`, 'ENTRIESADDED', '1000', 'MAXDELETEDID', `${next - 1}-0`];
+    case 13: return ['XGROUP', c % 4 < 2 ? 'CREATECONSUMER' : 'DELCONSUMER', key, group, consumer];
+    case 14: return ['XAUTOCLAIM', key, group, consumer, '0', '0-0', 'COUNT', '4'];
+    case 15: return ['DEL', key];
+    default: return ['RENAME', key, c % 4 < 2 ? 'moved' : key === 'a' ? 'b' : 'a'];
+  }
+}
+
+describe('snapshot engine: big streams under stream commands', () => {
+  let vellum: RunningServer;
+  before(async () => {
+    vellum = await startVellum();
+  });
+  after(async () => {
+    await vellum.stop();
+  });
+
+  it('the image equals T while XADD, XDEL, XTRIM, XGROUP, XREADGROUP, XACK, XCLAIM, XSETID, DEL run between slices', async () => {
+    const c = await vellum.client();
+    const ks = vellum.server!.keyspace;
+    await c.call('CONFIG', 'SET', 'stream-node-max-entries', '4'); // several nodes: trims drop whole ones
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(16), fc.nat(1000)), { maxLength: 40 }), fc.nat(3), async (ops, grain) => {
+        const setup: Arg[][] = [['FLUSHALL']];
+        for (let i = 1; i <= 70; i++) setup.push(['XADD', 'a', `${i}-1`, 'f', `v${i}`, ...(i % 3 === 0 ? ['g', 'x'] : [])]);
+        for (let i = 1; i <= 40; i++) setup.push(['XADD', 'b', `${i}-1`, 'n', String(i)]);
+        setup.push(
+          ['XGROUP', 'CREATE', 'a', 'g0', '0'], ['XREADGROUP', 'GROUP', 'g0', 'alice', 'COUNT', '10', 'STREAMS', 'a', '>'],
+          ['XGROUP', 'CREATECONSUMER', 'a', 'g0', 'bob'], ['XDEL', 'a', '5-1', '6-1', '20-1'], ['SET', 'other', 'x'],
+        );
+        for (const r of await c.pipeline(setup)) assert.ok(!(r instanceof ErrorReply), String(r));
+        const atT = capture(ks);
+        const sink = new MemorySink();
+        const snap = startSnapshot(ks, sink, {
+          compression: false, listMaxListpackSize: -2, checksum: true, aofBase: false, now: NOW, manual: true,
+          bigElements: 8, sliceMs: 1e9, streamNodeMaxEntries: 7,
+        });
+        let next = 100;
+        let i = 0;
+        while (!snap.step(1 + grain)) if (i < ops.length) await c.call(...streamCommand(ops[i]![0], ops[i++]![1], next++));
+        for (; i < ops.length; i++) await c.call(...streamCommand(ops[i]![0], ops[i]![1], next++));
+        assert.deepStrictEqual(load(sink.bytes, ks.dbs.length), atT);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
