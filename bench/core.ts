@@ -10,6 +10,9 @@
  * idle, so a pending GC can run), and reads VmRSS from /proc/<pid>/status. The process,
  * load and table helpers are bench/lib.ts's.
  *
+ * Each throughput case also reports the server's CPU time per request (user + system, from
+ * /proc), which other load on the machine disturbs much less than rps.
+ *
  * Targets (design goals, printed beside the ratios): unpipelined ≥ 0.9×, -P 16 ≥ 0.75×,
  * RSS ≤ 1.1×.
  *
@@ -18,8 +21,8 @@
  */
 
 import {
-  alternate, fmt, measureRss, MiB, parseFlags, redisBenchmark, setStream, startPair, stopServer, Table,
-  type ServerProcess,
+  alternate, cpuMicros, fmt, measureRss, MiB, parseFlags, redisBenchmark, setStream, startPair, stopServer, Table,
+  type Figures, type ServerProcess,
 } from './lib.js';
 
 interface Options {
@@ -56,14 +59,16 @@ function parseOptions(argv: string[]): Options {
   );
 }
 
-/** Requests per second for one redis-benchmark test. */
-async function benchmark(p: ServerProcess, c: ThroughputCase, o: Options): Promise<number> {
+/** Requests per second and the server's CPU µs per request for one redis-benchmark test. */
+async function benchmark(p: ServerProcess, c: ThroughputCase, o: Options): Promise<Figures> {
+  const cpuBefore = cpuMicros(p.pid);
   const rows = await redisBenchmark(p, [
     '-n', String(o.requests), '-c', String(o.clients), '-P', String(c.pipeline), '-r', String(KEYSPACE), '-d', '16', '-t', c.test,
   ]);
+  const cpu = (cpuMicros(p.pid) - cpuBefore) / o.requests;
   const row = rows.find((r) => r.test === c.test.toUpperCase());
   if (row === undefined) throw new Error(`no ${c.test} result from redis-benchmark`);
-  return row.rps;
+  return { rps: row.rps, cpu };
 }
 
 async function main(): Promise<void> {
@@ -82,8 +87,9 @@ async function throughputCases(cases: ThroughputCase[], o: Options, table: Table
   const [redis, vellum] = await startPair();
   try {
     for (const c of cases) {
-      const m = await alternate(o.rounds, [redis, vellum], c.name, async (p) => ({ rps: await benchmark(p, c, o) }));
+      const m = await alternate(o.rounds, [redis, vellum], c.name, (p) => benchmark(p, c, o));
       table.compare(`${c.name} rps`, m.redis['rps']!, m.vellum['rps']!, fmt, { atLeast: c.target });
+      table.compare(`  CPU µs/request`, m.redis['cpu']!, m.vellum['cpu']!, (n) => n.toFixed(2));
     }
   } finally {
     await Promise.all([stopServer(redis), stopServer(vellum)]);

@@ -3,12 +3,22 @@
  * a latin1 string: V8 concatenation builds a rope in O(1), and the connection writes the
  * whole string with one socket.write per loop turn (design.md, "the hot path").
  *
+ * Costs, measured: a concatenation is a builtin call and, from 13 characters on, a rope node
+ * that lives until the flush; the collector copies every node still alive when it runs, so
+ * a reply of many elements is built with as few concatenations as it can (a bulk's header is
+ * one cached string; between elements, the previous element's \r\n and the next header are
+ * one cached string) and flattened at once: then only the flat string survives. For 100
+ * bulks of 16 bytes, 50 clients pending, that took a reply from 29 µs to 3.5 µs. Copying
+ * bytes in JavaScript instead (~2 ns a character) or through Buffer.latin1Write (a C++ call
+ * per element) measured slower.
+ *
  * The add* names follow Redis's addReply* family. Where RESP2 and RESP3 differ (null, maps,
  * sets, doubles, booleans, verbatim strings, push) the method picks the right form, so a
  * command handler never tests the protocol version itself.
  */
 
 import { formatDouble } from '../util/numbers.js';
+import { flatten } from '../util/latin1.js';
 
 /** Redis's shared error texts, without the leading '-'. */
 export const errors = {
@@ -25,6 +35,41 @@ export const errors = {
   overflow: 'ERR increment or decrement would overflow',
   loading: 'LOADING Redis is loading the dataset in memory',
 } as const;
+
+/** Bulk lengths whose header strings, and integers whose replies, are cached. */
+const CACHED_HEADERS = 1024;
+/** `:<n>\r\n` for 0 <= n < CACHED_HEADERS (Redis's shared integers, for replies). */
+const INT_REPLIES: string[] = [];
+/** `$<n>\r\n` for n < CACHED_HEADERS. */
+const BULK_HEADERS: string[] = [];
+/** `\r\n$<n>\r\n`: the end of one bulk and the header of the next, n < CACHED_HEADERS. */
+const BULK_SEPARATORS: string[] = [];
+for (let n = 0; n < CACHED_HEADERS; n++) {
+  BULK_HEADERS.push(`$${n}\r\n`);
+  BULK_SEPARATORS.push(`\r\n$${n}\r\n`);
+  INT_REPLIES.push(`:${n}\r\n`);
+}
+
+function bulkHeader(n: number): string {
+  return n < CACHED_HEADERS ? BULK_HEADERS[n]! : '$' + n + '\r\n';
+}
+
+function bulkSeparator(n: number): string {
+  return n < CACHED_HEADERS ? BULK_SEPARATORS[n]! : '\r\n$' + n + '\r\n';
+}
+
+/** The RESP array of bulk strings `items`, one flat string. */
+function bulkArray(items: readonly string[]): string {
+  const n = items.length;
+  if (n === 0) return '*0\r\n';
+  let s = '*' + n + '\r\n' + bulkHeader(items[0]!.length) + items[0]!;
+  for (let i = 1; i < n; i++) {
+    const item = items[i]!;
+    s += bulkSeparator(item.length);
+    s += item;
+  }
+  return flatten(s + '\r\n');
+}
 
 export class ReplyBuffer {
   /** Pending output, written to the socket once per loop turn. */
@@ -54,23 +99,22 @@ export class ReplyBuffer {
   }
 
   addReplyInt(n: number | bigint): void {
-    this.out += ':' + n + '\r\n';
+    if (typeof n === 'number' && n >= 0 && n < CACHED_HEADERS && Number.isInteger(n)) this.out += INT_REPLIES[n]!;
+    else this.out += ':' + n + '\r\n';
   }
 
   addReplyBulk(s: string): void {
-    this.out += '$' + s.length + '\r\n' + s + '\r\n';
+    this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   /** A bulk reply, or null for undefined (a missing key or field). */
   addReplyBulkOrNull(s: string | undefined): void {
     if (s === undefined) this.addReplyNull();
-    else this.out += '$' + s.length + '\r\n' + s + '\r\n';
+    else this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   addReplyBulks(items: readonly string[]): void {
-    let s = '*' + items.length + '\r\n';
-    for (const item of items) s += '$' + item.length + '\r\n' + item + '\r\n';
-    this.out += s;
+    this.out += bulkArray(items);
   }
 
   addReplyNull(): void {

@@ -13,6 +13,7 @@
  * wrapped in MULTI/EXEC when there are several (invariant 2).
  */
 
+import { performance } from 'node:perf_hooks';
 import { allCommands } from '../commands/index.js';
 import {
   ADMIN, LOADING, MAY_REPLICATE, NO_AUTH, NO_MULTI, READONLY, SKIP_MONITOR, TOUCHES_ARBITRARY_KEYS, WRITE, type CommandSpec,
@@ -29,6 +30,12 @@ export interface CommandStats {
   failedCalls: number;
 }
 
+/**
+ * How long the command clock may run on the monotonic clock before it is set from the wall
+ * clock again within one batch of input (ms). See commandClock.
+ */
+const WALL_CLOCK_RESYNC_MS = 1;
+
 /** Commands a client may send in MULTI without them being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** Commands a RESP2 client may send while subscribed. */
@@ -39,6 +46,12 @@ export class Dispatcher {
   private readonly table = new Map<string, CommandSpec>();
   readonly stats = new Map<CommandSpec, CommandStats>();
   private callDepth = 0;
+  /** The last name looked up and its command: most requests repeat the previous name. */
+  private lastName = '';
+  private lastCmd: CommandSpec | undefined = undefined;
+  /** Date.now() and performance.now() read together (see commandClock). */
+  private wallBase = 0;
+  private monoBase = -Infinity;
 
   constructor(private readonly server: Server) {
     for (const spec of allCommands) {
@@ -48,7 +61,15 @@ export class Dispatcher {
   }
 
   lookup(name: string): CommandSpec | undefined {
-    return this.table.get(name) ?? this.table.get(name.toLowerCase());
+    // The parser hands out one string per command name (request-parser.ts), so this
+    // comparison is usually a pointer test.
+    if (name === this.lastName) return this.lastCmd;
+    const cmd = this.table.get(name) ?? this.table.get(name.toLowerCase());
+    if (cmd !== undefined) {
+      this.lastName = name;
+      this.lastCmd = cmd;
+    }
+    return cmd;
   }
 
   /** Every top-level command, for COMMAND and COMMAND COUNT. */
@@ -115,7 +136,8 @@ export class Dispatcher {
     const server = this.server;
     const keyspace = server.keyspace;
     const top = this.callDepth === 0;
-    if (top) keyspace.now = Date.now();
+    const start = performance.now();
+    if (top) keyspace.now = this.commandClock(start);
     this.callDepth++;
     const dirtyBefore = keyspace.dirty;
     const replyMark = c.replyMode === ReplyMode.On ? -1 : c.out.length;
@@ -127,7 +149,6 @@ export class Dispatcher {
     // it is re-run), and never an admin one (Redis 7.0's call()).
     const feedMonitors = server.monitors.size > 0 && c.blocked === null && !server.loading &&
       !(cmd.flags & (SKIP_MONITOR | ADMIN));
-    const start = performance.now();
     try {
       cmd.run!(c, argv);
     } finally {
@@ -152,6 +173,30 @@ export class Dispatcher {
     if (top && server.propagator.endUnit((cmd.flags & TOUCHES_ARBITRARY_KEYS) === 0) && server.syncGate !== null) {
       server.syncGate.hold(c);
     }
+  }
+
+  /**
+   * A client's new input is about to run: its first command reads the wall clock, so that
+   * no command runs on a clock read before its request arrived.
+   */
+  newInput(): void {
+    this.monoBase = -Infinity;
+  }
+
+  /**
+   * The command clock in ms since the epoch, for a command starting at `mono` (a
+   * performance.now() reading, which call() takes anyway for commandstats): Date.now() is
+   * read for the first command of each batch of input (newInput) and then again only once
+   * the monotonic clock has moved WALL_CLOCK_RESYNC_MS past the last reading, so pipelined
+   * commands cost one clock read each instead of two (each ~50 ns here). The result is never
+   * ahead of Date.now(), never earlier than the arrival of the command's input, at most 1 ms
+   * behind within a batch, and never goes back while the wall clock does not.
+   */
+  private commandClock(mono: number): number {
+    if (mono - this.monoBase < WALL_CLOCK_RESYNC_MS) return this.wallBase;
+    this.monoBase = mono;
+    this.wallBase = Date.now();
+    return this.wallBase;
   }
 
   /** CLIENT REPLY OFF / SKIP: drop what the command wrote. */

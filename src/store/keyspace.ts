@@ -128,14 +128,7 @@ export class Keyspace {
       if (db.watched === null) continue;
       for (const key of db.watched.keys()) if (db.has(key) || other.has(key)) db.touchWatched(key);
     }
-    const slots = a.slots.slice();
-    const { size, volatileCount } = a;
-    for (let i = 0; i < slots.length; i++) a.slots[i] = b.slots[i];
-    a.size = b.size;
-    a.volatileCount = b.volatileCount;
-    for (let i = 0; i < slots.length; i++) b.slots[i] = slots[i];
-    b.size = size;
-    b.volatileCount = volatileCount;
+    a.swapContents(b);
     // Clients blocked on a key that now exists may proceed; XREADGROUP on a stream swapped
     // away ends with an error (Redis's scanDatabaseForDeletedStreams).
     for (const db of [a, b]) {

@@ -37,6 +37,13 @@ export interface ZSetLimits {
 class BigZSet {
   readonly scores: number[] = [];
   readonly list = new RankedList();
+  /**
+   * The member score() looked up last and its index position: ZADD checks the score, then
+   * adds, and add() reuses the lookup (on a big zset a cache miss) instead of repeating it.
+   * Cleared by every change.
+   */
+  lookedUp: string | null = null;
+  lookedUpPos = -1;
   constructor(readonly index: MemberIndex) {}
 }
 
@@ -104,6 +111,8 @@ export class ZSetValue implements CollectionValue {
     const big = this.big;
     if (big !== null) {
       const pos = big.index.indexOf(member);
+      big.lookedUp = member;
+      big.lookedUpPos = pos;
       return pos < 0 ? undefined : big.scores[pos];
     }
     return lpFind(this.lp, member);
@@ -136,7 +145,8 @@ export class ZSetValue implements CollectionValue {
       return i < 0;
     }
     const big = this.big;
-    const pos = big.index.indexOf(member);
+    const pos = member === big.lookedUp ? big.lookedUpPos : big.index.indexOf(member);
+    big.lookedUp = null;
     if (pos < 0) {
       this.bigInsert(member, score);
       return true;
@@ -144,8 +154,11 @@ export class ZSetValue implements CollectionValue {
     const old = big.scores[pos]!;
     if (old !== score) {
       if (big.index.hook !== null) big.index.hook.beforeElementChange(member);
-      big.list.remove(old, member);
-      big.list.insert(score, member);
+      // The stored string, not the caller's copy (a fresh argument): one copy of each
+      // member in memory, and no young string stored into the long-lived leaves.
+      const stored = big.index.members[pos]!;
+      big.list.remove(old, stored);
+      big.list.insert(score, stored);
       big.scores[pos] = score;
     }
     return false;
@@ -165,6 +178,7 @@ export class ZSetValue implements CollectionValue {
       this.setListpack(members, scores);
       return true;
     }
+    big.lookedUp = null;
     const pos = big.index.indexOf(member);
     if (pos < 0) return false;
     big.list.remove(big.scores[pos]!, member);
@@ -229,6 +243,7 @@ export class ZSetValue implements CollectionValue {
       this.setListpack(members, scores);
       return end - start + 1;
     }
+    big.lookedUp = null;
     const removed: string[] = [];
     big.list.removeRange(start, end, removed);
     for (const m of removed) this.bigDropFromIndex(m);

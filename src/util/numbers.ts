@@ -56,6 +56,8 @@ export function parseSafeInt(s: string): number {
  */
 export function parseDouble(s: string): number {
   if (s.length === 0 || s.length > 5000) return NaN;
+  // The usual score, a short integer, without the case folding and the pattern (~10x).
+  if (s.length <= 15 && isShortInteger(s)) return Number(s);
   const c0 = s.charCodeAt(0);
   if (c0 <= 0x20) return NaN; // strtod would skip, but Redis refuses leading space
   const last = s.charCodeAt(s.length - 1);
@@ -65,6 +67,17 @@ export function parseDouble(s: string): number {
   if (lower === '-inf' || lower === '-infinity') return -Infinity;
   if (!/^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(s)) return NaN;
   return Number(s);
+}
+
+/** An optional '-' then 1 to 15 decimal digits: exactly a double, as Number parses it. */
+function isShortInteger(s: string): boolean {
+  let i = s.charCodeAt(0) === 0x2d ? 1 : 0;
+  if (i === s.length) return false;
+  for (; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return false;
+  }
+  return true;
 }
 
 /** printf("%.17g", d) — how Redis prints a double in replies (addReplyDouble, RESP2/3). */

@@ -85,6 +85,39 @@ describe('multibulk requests', () => {
   });
 });
 
+describe('argument strings (bulkString, the command-name cache)', () => {
+  /** `len` bytes covering every value across the lengths. */
+  const bytes = (len: number, salt: number): string =>
+    String.fromCharCode(...Array.from({ length: len }, (_, i) => (i * 37 + len * 11 + salt) & 0xff));
+
+  test('arguments of every length to 40 round-trip every byte, as arguments and as command names', () => {
+    for (let len = 0; len <= 40; len++) {
+      for (const salt of [0, 128, 255]) {
+        const arg = bytes(len, salt);
+        assert.deepStrictEqual(parseAll(mb('ECHO', arg, arg)), [['ECHO', arg, arg]]);
+        if (len > 0) assert.deepStrictEqual(parseAll(mb(arg, 'x')), [[arg, 'x']]);
+      }
+    }
+  });
+
+  test('a cached command name is returned only for the same bytes, case included', () => {
+    // Same length, first, middle and last byte: the same cache entry, told apart by the rest.
+    const names = ['SaXbT', 'ScXdT', 'SaXbT', 'GET', 'get', 'GET', 'gEt', 'SaXbT'];
+    const p = parser();
+    for (const name of names) {
+      p.feed(Buffer.from(mb(name, 'k'), 'latin1'));
+      assert.deepStrictEqual(p.next(), [name, 'k']);
+    }
+  });
+
+  test('more arguments than are allocated up front (1024) all arrive, in order', () => {
+    const args = Array.from({ length: 2500 }, (_, i) => `a${i}`);
+    const [argv] = parseAll(mb('RPUSH', ...args));
+    assert.equal(argv!.length, 2501);
+    assert.deepStrictEqual(argv, ['RPUSH', ...args]);
+  });
+});
+
 describe('inline requests', () => {
   const cases: [string, string[][]][] = [
     ['PING\r\n', [['PING']]],

@@ -42,6 +42,37 @@ describe('crc16 and keyHashSlot', () => {
   });
 });
 
+describe('the four-bytes-a-step loop', () => {
+  /** Table-free bitwise CRC16/XMODEM of a latin1 string's bytes. */
+  function bitwise(s: string): number {
+    let crc = 0;
+    for (let j = 0; j < s.length; j++) {
+      crc ^= s.charCodeAt(j) << 8;
+      for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+    return crc;
+  }
+
+  test('crc16 and keyHashSlot agree with the bitwise CRC and the tag rule at every length and tag position', () => {
+    let seed = 7;
+    const byte = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
+    for (let len = 0; len <= 40; len++) {
+      for (let trial = 0; trial < 20; trial++) {
+        const codes = Array.from({ length: len }, byte);
+        // Braces at random places (often none, sometimes several).
+        for (const brace of [0x7b, 0x7d]) if (len > 0 && trial % 3 !== 0) codes[byte() % len] = brace;
+        const key = String.fromCharCode(...codes);
+        assert.equal(crc16(key), bitwise(key));
+        const open = key.indexOf('{');
+        const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+        const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+        assert.equal(keyHashSlot(key), bitwise(hashed) & (SLOT_COUNT - 1), JSON.stringify(key));
+        if (len >= 2) assert.equal(crc16(key, 1, len - 1), bitwise(key.slice(1, len - 1)));
+      }
+    }
+  });
+});
+
 describe('keyHashSlot agrees with CLUSTER KEYSLOT of real Redis', { skip: redisSkip }, () => {
   let redis: RunningServer;
   let client: RespClient;

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyspace } from '../../../src/store/keyspace.js';
 import { keyHashSlot, SLOT_COUNT } from '../../../src/store/crc16.js';
+import type { Db } from '../../../src/store/db.js';
 
 function keyspaceWith(n: number, prefix = 'k'): Keyspace {
   const ks = new Keyspace(2);
@@ -109,5 +110,61 @@ describe('expiry', () => {
     ks.activeExpireCycle(50);
     assert.equal(ks.dirty, dirty);
     assert.equal(ks.dbs[0]!.size, 0);
+  });
+});
+
+describe('lookups after the slot maps change hands', () => {
+  test('SWAPDB and FLUSHDB: lookups, writes and lazy expiry follow the keys', () => {
+    const ks = new Keyspace(3);
+    const [a, b, empty] = ks.dbs as [Db, Db, Db];
+    ks.now = 1000;
+    for (let i = 0; i < 200; i++) a.setKey(`a${i}`, `va${i}`);
+    b.setKey('b0', 'vb0');
+    b.setExpire('b0', 2000);
+    ks.swap(a, b);
+    assert.equal(a.lookupRead('b0'), 'vb0');
+    assert.equal(a.lookupRead('a1'), undefined);
+    assert.equal(b.lookupRead('a1'), 'va1');
+    assert.equal(b.lookupRead('b0'), undefined);
+    // The volatile key moved with its deadline: it expires where it now lives.
+    ks.now = 2000;
+    assert.equal(a.lookupRead('b0'), undefined);
+    assert.equal(a.size, 0);
+    // Writes land where lookups look, in both databases and in one never written before.
+    a.setKey('n', 'x');
+    b.setKey('a1', 'y');
+    ks.swap(a, empty);
+    assert.equal(empty.lookupRead('n'), 'x');
+    assert.equal(a.lookupRead('n'), undefined);
+    a.setKey('n', 'z');
+    assert.equal(a.lookupRead('n'), 'z');
+    assert.equal(b.lookupRead('a1'), 'y');
+    assert.equal(b.flush(), 200);
+    assert.equal(b.lookupRead('a1'), undefined);
+    b.setKey('a1', 'again');
+    assert.equal(b.lookupRead('a1'), 'again');
+    assert.equal(b.size, 1);
+  });
+
+  test('overwriting drops the deadline (unless keepTtl) once any key of the database is volatile', () => {
+    const ks = new Keyspace(1);
+    const db = ks.dbs[0]!;
+    ks.now = 1000;
+    db.setKey('plain', '1');
+    db.setKey('plain', '2');
+    assert.equal(db.getExpire('plain'), -1);
+    db.setKey('t', 'v');
+    db.setExpire('t', 5000);
+    db.setKey('t', 'kept', true);
+    assert.equal(db.getExpire('t'), 5000);
+    assert.equal(db.volatileCount, 1);
+    db.setKey('t', 'dropped');
+    assert.equal(db.getExpire('t'), -1);
+    assert.equal(db.volatileCount, 0);
+    // A key past its deadline is expired before setKey writes it: the new key has none.
+    db.setExpire('t', 1000);
+    assert.equal(db.setKey('t', 'fresh', true), true);
+    assert.equal(db.getExpire('t'), -1);
+    assert.equal(db.lookupRead('t'), 'fresh');
   });
 });
