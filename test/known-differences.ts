@@ -531,23 +531,6 @@ export const knownDifferences: readonly KnownDifference[] = [
   },
   {
     section: 'Persistence',
-    title: 'A rewrite with `aof-use-rdb-preamble no`',
-    reason: 'It writes its RESP base synchronously.',
-    // INFO in the same pipeline as BGREWRITEAOF: Redis's child cannot have been reaped yet.
-    probe: (pair) => pair.each(async (c) => {
-      await c.call('CONFIG', 'SET', 'aof-use-rdb-preamble', 'no');
-      try {
-        await startAppendOnly(c);
-        const [, info] = await c.pipeline([['BGREWRITEAOF'], ['INFO', 'persistence']]);
-        await until(c, 'persistence', (f) => f.get('aof_rewrite_in_progress') === '0' && f.get('aof_rewrite_scheduled') === '0');
-        return parseInfo(info).get('aof_rewrite_in_progress');
-      } finally {
-        await c.call('CONFIG', 'SET', 'appendonly', 'no', 'aof-use-rdb-preamble', 'yes');
-      }
-    }),
-  },
-  {
-    section: 'Persistence',
     title: '`appendfsync always`',
     reason: 'Replies to writes wait for the fsync, but another client\'s read can see a write before its fsync completes '
       + '(Redis never shows unsynced data to reads).',

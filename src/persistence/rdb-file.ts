@@ -10,6 +10,8 @@
  * Any failure before 4 unlinks the temp file and leaves the previous good file untouched.
  *
  * Load: the file is read through a ByteSource in chunks; errors name the file and offset.
+ * RdbFileParse is the one sliced parse (a key record per step), driven by the start-up
+ * load and by the RESP AOF rewrite's conversion of its temp RDB.
  */
 
 import { closeSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
@@ -108,6 +110,46 @@ export interface LoadProgress {
 }
 
 /**
+ * An RDB file parsed in slices, one key record per step: the one slice driver of the
+ * start-up load and of the AOF rewrite's RDB-to-RESP conversion (aof/rewrite.ts). The
+ * caller owns the descriptor (opens and closes it) and decides where a slice ends.
+ */
+export class RdbFileParse<V> {
+  private readonly source: FileSource;
+  private readonly reader: RdbReader;
+  private readonly steps: Generator<void, RdbFileInfo, void>;
+
+  constructor(fd: number, private readonly path: string, visitor: RdbVisitor<V>, verifyChecksum: boolean) {
+    this.source = new FileSource(fd);
+    this.reader = new RdbReader(this.source);
+    this.steps = rdbParseSteps(this.reader, visitor, verifyChecksum);
+  }
+
+  get progress(): LoadProgress {
+    return { loadedBytes: this.reader.offset, totalBytes: this.source.size };
+  }
+
+  /**
+   * Parse key records until `more(keys)`, asked after every `every` keys with the number
+   * parsed in this slice, says stop (at least one record is parsed), or the file ends:
+   * then its info is returned, else null. A record is parsed whole, whatever its size.
+   * Throws the parse error, an RdbError naming the file.
+   */
+  slice(every: number, more: (keys: number) => boolean): RdbFileInfo | null {
+    try {
+      for (let n = 1; ; n++) {
+        const step = this.steps.next();
+        if (step.done === true) return step.value;
+        if (n % every === 0 && !more(n)) return null;
+      }
+    } catch (err) {
+      if (err instanceof RdbError) err.inFile(this.path);
+      throw err;
+    }
+  }
+}
+
+/**
  * loadRdbFile in slices of about `sliceMs`, yielding to the event loop between them (as
  * Redis's processEventsWhileBlocked during a load), with `onSlice` told the progress after
  * each. Start-up uses it so clients get -LOADING and INFO meanwhile.
@@ -117,23 +159,15 @@ export async function loadRdbFileSliced<V>(
 ): Promise<RdbFileInfo> {
   const fd = openSync(path, 'r');
   try {
-    const source = new FileSource(fd);
-    const reader = new RdbReader(source);
-    const steps = rdbParseSteps(reader, visitor, verifyChecksum);
+    const parse = new RdbFileParse(fd, path, visitor, verifyChecksum);
     for (;;) {
       const deadline = performance.now() + sliceMs;
-      let n = 0;
-      for (;;) {
-        const step = steps.next();
-        if (step.done === true) return step.value;
-        if ((++n & 255) === 0 && performance.now() >= deadline) break;
-      }
-      onSlice({ loadedBytes: reader.offset, totalBytes: source.size });
+      // The clock is read every 256 keys: a load's keys are small next to its 10 ms slices.
+      const info = parse.slice(256, () => performance.now() < deadline);
+      if (info !== null) return info;
+      onSlice(parse.progress);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-  } catch (err) {
-    if (err instanceof RdbError) err.inFile(path);
-    throw err;
   } finally {
     closeSync(fd);
   }

@@ -117,16 +117,16 @@ export class Aof {
     const path = join(aofDir, last.name);
     const fd = io.openAppend(path);
     persistManifest(io, aofDir, names, am);
-    this.startWriting(fd, io.size(path));
+    this.startWriting(fd, io.size(path), last.name);
     this.server.log.notice(`${created ? 'Creating' : 'Opening'} AOF incr file ${last.name} on server start`);
     this.state = 'on';
     this.deleteHistory();
   }
 
-  private startWriting(fd: number, size: number): void {
+  private startWriting(fd: number, size: number, name: string): void {
     const w = this.writer;
     this.applyWriterConfig();
-    w.switchTo(fd, size);
+    w.switchTo(fd, size, name);
     w.attach();
     this.ensureTimer();
   }
@@ -228,7 +228,7 @@ export class Aof {
 
   /**
    * Start a rewrite (protocol in rewrite.ts): steps 1 and 2 now, 3 and 4 when the base is
-   * complete (at once for a RESP base). False when it cannot start (another snapshot
+   * complete. False when it cannot start (another snapshot
    * runs, or the new incr file cannot be opened), after logging why; a base that fails
    * later is a failed rewrite (aof_last_bgrewrite_status:err, retried with back-off), as a
    * forked child failing after BGREWRITEAOF answered. The current AOF is never damaged.
@@ -259,12 +259,12 @@ export class Aof {
           throw err;
         }
         this.manifest = am;
-        w.switchTo(fd, 0);
+        w.switchTo(fd, 0, incr.name);
         firstIncrSeq = incr.seq;
         server.log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
       } else if (this.state === 'wait-rewrite') {
         const fd = io.openWrite(join(aofDir, names.tempIncr));
-        this.startWriting(fd, 0);
+        this.startWriting(fd, 0, names.tempIncr);
         w.currentSize = 0;
       }
     } catch (err) {
@@ -278,31 +278,26 @@ export class Aof {
     const baseName = names.base(this.manifest.baseSeq + 1, preamble);
     const job: RewriteJob = {
       handle: null, baseName, basePath: join(aofDir, baseName), temp: tempRewritePath(dir), firstIncrSeq,
-      stallMs: 0,
+      coversGen: w.generation, stallMs: 0,
     };
     this.rewriting = job;
     this.ensureTimer();
-    // 2. The base at T, in the background (RDB) or at once (RESP).
+    // 2. The base at T, in the background (RDB, or RESP converted from an RDB image).
     try {
-      job.handle = startBase(server, io, job.temp, job.basePath, preamble);
+      job.handle = startBase(server, job.temp, job.basePath, preamble);
     } catch (err) {
       server.log.notice('Background append only file rewriting started');
       this.rewriteFailed(job, err as Error);
       return true;
     }
     job.stallMs = performance.now() - t0;
-    if (job.handle === null) {
-      server.log.notice('Background append only file rewriting started');
-      this.rewriteFinished(job, null);
-      return true;
-    }
     server.log.notice(`Background append only file rewriting started (forkless snapshot, ${job.handle.progress.keysTotal} keys)`);
     job.handle.done.then((r) => this.rewriteFinished(job, r), (err: Error) => this.rewriteFailed(job, err));
     return true;
   }
 
   /** Steps 3 and 4: the base is durable and in place; swap the manifest, drop history. */
-  private rewriteFinished(job: RewriteJob, r: SnapshotResult | null): void {
+  private rewriteFinished(job: RewriteJob, r: SnapshotResult): void {
     if (this.rewriting !== job) return; // killed meanwhile
     const t0 = performance.now();
     const io = this.io;
@@ -322,6 +317,7 @@ export class Aof {
         const incr = { name: names.incr(am.incrSeq), seq: am.incrSeq, type: 'i' as const };
         io.rename(join(aofDir, names.tempIncr), join(aofDir, incr.name));
         am.incrs.push(incr);
+        w.name = incr.name;
       }
       persistManifest(io, aofDir, names, am);
     } catch (err) {
@@ -330,13 +326,15 @@ export class Aof {
     }
     this.manifest = am;
     if (this.state === 'wait-rewrite') this.state = 'on';
+    // The old incr files are history: writes waiting on them (their fsync, or a failed one) go on.
+    w.baseCovers(job.coversGen);
     this.baseSize = io.size(job.basePath);
     w.currentSize = this.baseSize + (this.state === 'on' ? w.incrSize : 0);
     // 4. History goes.
     this.deleteHistory();
     this.rewriting = null;
     this.noteStall(job, r, performance.now() - t0);
-    this.lastCowBytes = r === null ? 0 : r.peakExtraBytes;
+    this.lastCowBytes = r.peakExtraBytes;
     this.server.log.notice('Background AOF rewrite finished successfully');
     this.rewriteDone(true);
   }
@@ -418,13 +416,19 @@ export class Aof {
 
   /**
    * Scheduled and automatic rewrites, postponed writes, everysec fsync, error retries.
-   * Nothing starts while a rewrite or a BGSAVE runs, as Redis waits for its child.
+   * Nothing starts while a rewrite or a BGSAVE runs, as Redis waits for its child. Writes a
+   * failed fsync may have lost need a new base (writer.ts): a rewrite is started for them,
+   * with the back-off of failed rewrites.
    */
   cron(now: number): void {
     this.writer.cron();
     if (this.rewriting !== null || this.otherSnapshotRunning || now < this.nextRetry) return;
     if (this.rewriteScheduled) {
       this.rewrite();
+      return;
+    }
+    if (this.state === 'on' && this.writer.needsBase) {
+      if (this.rewrite()) this.server.log.warning('AOF rewrite started: only a new base can make the writes of the failed fsync durable');
       return;
     }
     const config = this.server.config;
@@ -527,13 +531,15 @@ export class Aof {
 
 /** One running rewrite: where its base goes and what it covers. */
 interface RewriteJob {
-  /** The snapshot writing an RDB base; null for a RESP base (written at once). */
+  /** The snapshot writing the base (rewrite.ts's RespBase for RESP); null until it starts. */
   handle: SnapshotHandle | null;
   baseName: string;
   basePath: string;
   temp: string;
   /** Incr files from this seq on were opened at or after T: the new base does not cover them. */
   firstIncrSeq: number;
+  /** The writer's generation at T: the base holds every write up to it (AofWriter.baseCovers). */
+  coversGen: number;
   /** How long starting it held the event loop. */
   stallMs: number;
 }

@@ -48,11 +48,30 @@ export interface ScanResult {
   unfinishedMulti: boolean;
 }
 
-/** fgets with Redis's 1024-byte buffer: a line up to and including '\n', at most 1023 bytes. */
+/**
+ * fgets with Redis's 1024-byte buffer: a line up to and including '\n', at most 1023 bytes.
+ * A loop, not buf.indexOf: the lines are a few bytes (`$16\r\n`), and the native call
+ * per line cost more than the scan (4 lines per SET).
+ */
 function lineEnd(buf: Buffer, pos: number): number {
   const limit = Math.min(buf.length, pos + 1023);
-  const nl = buf.indexOf(10, pos);
-  return nl >= 0 && nl < limit ? nl + 1 : limit;
+  for (let i = pos; i < limit; i++) if (buf[i] === 10) return i + 1;
+  return limit;
+}
+
+/** Command names, as scanAof classifies them for MULTI blocks. */
+const enum NameKind { Other, Multi, Exec }
+
+function nameKind(name: string): NameKind {
+  if (name.length === 5 && name.toLowerCase() === 'multi') return NameKind.Multi;
+  if ((name.length === 4 || name.length === 7) && (name.toLowerCase() === 'exec' || name.toLowerCase() === 'discard')) return NameKind.Exec;
+  return NameKind.Other;
+}
+
+/** buf[a, a+len) and buf[b, b+len) hold the same bytes. */
+function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
 }
 
 /** C's atoi / strtol on the digits after the first byte of a line. */
@@ -72,13 +91,18 @@ function leadingInt(buf: Buffer, from: number, to: number): number {
 /**
  * Scan RESP commands from `start`, leniently like Redis's loader (lengths parsed with
  * atoi, the two bytes after a bulk skipped unchecked), calling `onCommand` for each
- * complete one. `onCommand` may throw to abort (unknown command).
+ * complete one. `onCommand` may throw to abort (unknown command). A command name spelled
+ * byte for byte as the previous one is handed out as the same string: an AOF repeats a
+ * few names, and this spares a string per command and lets the caller compare by identity.
  */
 export function scanAof(buf: Buffer, start: number, onCommand: (argv: string[], offset: number) => void): ScanResult {
   let pos = start;
   let validUpTo = start;
   let beforeMulti = start;
   let inMulti = false;
+  let prevName = '';
+  let prevNameAt = 0;
+  let prevKind = NameKind.Other;
   const size = buf.length;
   const truncated = (at: number): ScanResult => ({ status: 'truncated', validUpTo, errorAt: at, unfinishedMulti: false });
   while (pos < size) {
@@ -101,14 +125,21 @@ export function scanAof(buf: Buffer, start: number, onCommand: (argv: string[], 
       const len = leadingInt(buf, pos + 1, end);
       pos = end;
       if (len < 0 || pos + len + 2 > size) return truncated(pos);
-      argv[j] = latin1Of(buf, pos, pos + len);
+      if (j > 0) {
+        argv[j] = latin1Of(buf, pos, pos + len);
+      } else if (len === prevName.length && sameBytes(buf, pos, prevNameAt, len)) {
+        argv[0] = prevName;
+      } else {
+        argv[0] = prevName = latin1Of(buf, pos, pos + len);
+        prevKind = nameKind(prevName);
+      }
+      if (j === 0) prevNameAt = pos;
       pos += len + 2;
     }
-    const name = argv[0]!;
-    if (name.length === 5 && name.toLowerCase() === 'multi') {
+    if (prevKind === NameKind.Multi) {
       beforeMulti = validUpTo;
       inMulti = true;
-    } else if ((name.length === 4 || name.length === 7) && (name.toLowerCase() === 'exec' || name.toLowerCase() === 'discard')) {
+    } else if (prevKind === NameKind.Exec) {
       inMulti = false;
     }
     onCommand(argv, cmdStart);

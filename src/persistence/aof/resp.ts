@@ -9,11 +9,12 @@
  * Also here: the RESP form of a whole dataset, Redis's rewriteAppendOnlyFileRio for
  * `aof-use-rdb-preamble no` (persistence-spec.md §3.5): per non-empty db a SELECT, per key
  * SET / RPUSH / SADD / ZADD / HMSET batched by 64 elements, or a stream's commands
- * (rewriteStreamObject), then PEXPIREAT for a deadline.
+ * (rewriteStreamObject), then PEXPIREAT for a deadline. emitKey is that per-key form, shared
+ * by the synchronous dataset walk (start-up) and the background rewrite (rewrite.ts).
  */
 
 import type { Keyspace } from '../../store/keyspace.js';
-import type { CollectionValue } from '../../store/value.js';
+import type { CollectionValue, Value } from '../../store/value.js';
 import { listpackScore } from '../rdb/writer.js';
 import { pendingByConsumer, sortedByName } from '../rdb/stream.js';
 import { formatStreamId, type StreamImage } from '../../store/stream.js';
@@ -125,41 +126,72 @@ export function respCommand(argv: readonly string[]): string {
 
 interface Iter<T> { [Symbol.iterator](): Iterator<T> }
 
+/** What a RESP rewrite hands its commands to. */
+export type Emit = (argv: readonly string[]) => void;
+
+/** A RESP rewrite's output chunk size: what RespRewriteOutput hands on at a time. */
+const REWRITE_CHUNK = 64 * 1024;
+
 /**
- * Emit the dataset as RESP commands to `out`, in chunks of roughly 64 KiB. A chunk is a
- * view of a reused buffer: `out` must consume it before returning.
+ * The output of a RESP rewrite: commands appended to one reused RespBuffer and handed to
+ * `out` in chunks of about 64 KiB. A chunk is a view of the buffer: `out` must consume it
+ * before returning.
+ */
+export class RespRewriteOutput {
+  private readonly buf = new RespBuffer();
+
+  constructor(private readonly out: (chunk: Buffer) => void) {}
+
+  readonly emit: Emit = (argv) => {
+    this.buf.appendCommand(argv);
+    if (this.buf.length >= REWRITE_CHUNK) this.flush();
+  };
+
+  /** `#TS:<sec>`, which Redis writes first when aof-timestamp-enabled is on. */
+  timestamp(sec: number): void {
+    this.buf.appendTimestamp(sec);
+  }
+
+  /** Hand on what is buffered. */
+  flush(): void {
+    if (this.buf.length === 0) return;
+    this.out(this.buf.view());
+    this.buf.clear();
+  }
+}
+
+/**
+ * Emit the dataset as RESP commands to `out` (see RespRewriteOutput), all at once: start-up
+ * with no AOF. A rewrite converts the snapshot engine's image instead (rewrite.ts).
  * `timestampSec` ≥ 0 writes a leading #TS annotation, as Redis does with timestamps on.
  */
 export function writeRespDataset(keyspace: Keyspace, out: (chunk: Buffer) => void, timestampSec: number): void {
-  const buf = new RespBuffer();
-  if (timestampSec >= 0) buf.appendTimestamp(timestampSec);
-  const emit = (argv: readonly string[]) => {
-    buf.appendCommand(argv);
-    if (buf.length >= 65536) {
-      out(buf.view());
-      buf.clear();
-    }
-  };
+  const o = new RespRewriteOutput(out);
+  if (timestampSec >= 0) o.timestamp(timestampSec);
   for (const db of keyspace.dbs) {
     if (db.size === 0) continue;
-    emit(['SELECT', String(db.id)]);
+    o.emit(['SELECT', String(db.id)]);
     for (const slot of db.slots) {
       if (slot === undefined) continue;
-      for (const [key, value] of slot.keys) {
-        if (typeof value === 'string') {
-          emit(['SET', key, value]);
-        } else {
-          emitCollection(key, value, emit);
-        }
-        const at = slot.expires === null ? undefined : slot.expires.get(key);
-        if (at !== undefined) emit(['PEXPIREAT', key, String(at)]);
-      }
+      const expires = slot.expires;
+      for (const [key, value] of slot.keys) emitKey(key, value, expires === null ? -1 : expires.get(key) ?? -1, o.emit);
     }
   }
-  if (buf.length > 0) out(buf.view());
+  o.flush();
 }
 
-function emitCollection(key: string, v: CollectionValue, emit: (argv: readonly string[]) => void): void {
+/**
+ * The commands that rebuild one key (the body of Redis's rewriteAppendOnlyFileRio loop):
+ * SET, or the collection's batched commands, then PEXPIREAT when `expireAt` ≥ 0. Both the
+ * synchronous path and the rewrite's RDB-to-RESP conversion emit keys here.
+ */
+export function emitKey(key: string, value: Value, expireAt: number, emit: Emit): void {
+  if (typeof value === 'string') emit(['SET', key, value]);
+  else emitCollection(key, value, emit);
+  if (expireAt >= 0) emit(['PEXPIREAT', key, String(expireAt)]);
+}
+
+function emitCollection(key: string, v: CollectionValue, emit: Emit): void {
   const batched = (cmd: string, items: Iter<string[]>) => {
     let argv: string[] = [cmd, key];
     let n = 0;
@@ -199,7 +231,7 @@ function emitCollection(key: string, v: CollectionValue, emit: (argv: readonly s
  * entries-read, and per consumer (name order) an XCLAIM … JUSTID FORCE per pending entry,
  * or XGROUP CREATECONSUMER when it has none. Seen times are not kept, as in Redis.
  */
-function emitStream(key: string, s: StreamImage, emit: (argv: readonly string[]) => void): void {
+function emitStream(key: string, s: StreamImage, emit: Emit): void {
   if (s.entries.length > 0) {
     for (const [id, fv] of s.entries) emit(['XADD', key, formatStreamId(id), ...fv]);
   } else {

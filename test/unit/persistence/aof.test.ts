@@ -11,12 +11,12 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } 
 import { join } from 'node:path';
 import { startServer, type Server } from '../../../src/index.js';
 import { Aof, aofOf } from '../../../src/persistence/aof/index.js';
-import { realIo, type AofIo } from '../../../src/persistence/aof/io.js';
 import { ManifestError, parseManifest } from '../../../src/persistence/aof/manifest.js';
 import { respCommand } from '../../../src/persistence/aof/resp.js';
 import { startSnapshot } from '../../../src/persistence/snapshot/engine.js';
 import { FileSnapshotSink } from '../../../src/persistence/snapshot/file-sink.js';
 import { tempDir } from '../../helpers/servers.js';
+import { ControlledIo } from './aof-io.js';
 import { RespClient, Status, ErrorReply } from '../../helpers/resp-client.js';
 
 const dirs: string[] = [];
@@ -188,41 +188,6 @@ describe('AOF loading rules', () => {
     });
   });
 });
-
-/** An AofIo whose fdatasync completes only when the test says so, and whose writes can fail. */
-class ControlledIo implements AofIo {
-  pendingSyncs: (() => void)[] = [];
-  failWrites: string | null = null;
-  constructor(private readonly real: AofIo = realIo) {}
-  openAppend = (p: string) => this.real.openAppend(p);
-  openWrite = (p: string) => this.real.openWrite(p);
-  write = (fd: number, d: Uint8Array, o: number, l: number) => {
-    if (this.failWrites !== null) throw Object.assign(new Error(this.failWrites), { code: this.failWrites });
-    return this.real.write(fd, d, o, l);
-  };
-  fsync = (fd: number) => this.real.fsync(fd);
-  fdatasyncAsync = (fd: number, done: (e: NodeJS.ErrnoException | null) => void) => {
-    this.pendingSyncs.push(() => this.real.fdatasyncAsync(fd, done));
-  };
-  releaseSyncs(): void {
-    const s = this.pendingSyncs;
-    this.pendingSyncs = [];
-    for (const f of s) f();
-  }
-  ftruncate = (fd: number, l: number) => this.real.ftruncate(fd, l);
-  close = (fd: number) => this.real.close(fd);
-  closeAsync = (fd: number) => this.real.closeAsync(fd);
-  rename = (a: string, b: string) => this.real.rename(a, b);
-  fsyncDir = (d: string) => this.real.fsyncDir(d);
-  truncate = (p: string, l: number) => this.real.truncate(p, l);
-  unlink = (p: string) => this.real.unlink(p);
-  bgUnlink = (p: string) => this.real.bgUnlink(p);
-  readFile = (p: string) => this.real.readFile(p);
-  size = (p: string) => this.real.size(p);
-  exists = (p: string) => this.real.exists(p);
-  isDir = (p: string) => this.real.isDir(p);
-  mkdir = (p: string) => this.real.mkdir(p);
-}
 
 describe('AOF writer', () => {
   async function withWriter(policy: string, fn: (s: Server, io: ControlledIo, aof: Aof, port: number) => Promise<void>): Promise<void> {
