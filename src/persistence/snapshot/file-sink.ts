@@ -58,7 +58,7 @@ export class FileSnapshotSink implements SnapshotSink {
     try {
       this.fd = openSync(tempPath, 'w');
     } catch (err) {
-      throw new Error(`open the temp RDB file (${tempPath}): ${(err as Error).message}`);
+      throw new Error(`open the temp file (${tempPath}): ${(err as Error).message}`);
     }
   }
 
@@ -95,16 +95,20 @@ export class FileSnapshotSink implements SnapshotSink {
       ending.reject(this.error);
       return;
     }
+    // From here on finish owns the descriptor: an abort() meanwhile must not close it too
+    // (a second close could hit a reused number), nor may a cancelled save rename a temp
+    // file that, by then, may be the next save's under the same name.
     const fd = this.fd;
+    this.fd = -1;
     const fail = (step: string, err: Error, keepTemp = false): void => {
       if (!keepTemp) this.discard();
       ending.reject(new Error(`${step} (${step === 'rename' ? `${this.tempPath} -> ${this.path}` : this.tempPath}): ${err.message}`));
     };
-    fsync(fd, (err) => {
-      if (err !== null) return fail('fsync', err);
-      this.fd = -1;
-      close(fd, (err) => {
-        if (err !== null) return fail('close', err);
+    fsync(fd, (syncErr) => {
+      close(fd, (closeErr) => {
+        if (this.aborted) return ending.reject(new Error(`cancelled (${this.tempPath})`));
+        if (syncErr !== null) return fail('fsync', syncErr);
+        if (closeErr !== null) return fail('close', closeErr);
         rename(this.tempPath, this.path, (err) => {
           if (err !== null) return fail('rename', err);
           const dir = dirname(this.path);
