@@ -144,8 +144,14 @@ const VELLUM_SERVER = fileURLToPath(new URL('../../src/cli/vellum-server.js', im
  */
 export async function spawnVellum(args: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [VELLUM_SERVER, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'notice', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child } = await spawnReady(process.execPath,
+    [VELLUM_SERVER, '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'notice', ...args]);
+  return { child, port };
+}
+
+/** A server started as a child process, resolved once it logs that it is ready; rejected if it exits first. */
+export async function spawnReady(command: string, args: readonly string[]): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -153,9 +159,9 @@ export async function spawnVellum(args: readonly string[]): Promise<{ child: Chi
       if (output.includes('Ready to accept connections')) resolve();
     });
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', () => reject(new Error(`vellum-server exited: ${output}`)));
+    child.once('exit', () => reject(new Error(`${command} exited: ${output}`)));
   });
-  return { child, port };
+  return { child, output: () => output };
 }
 
 /**

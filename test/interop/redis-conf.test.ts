@@ -13,14 +13,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type NetConnectOpts } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type ServerHandle } from '../../src/index.js';
-import { freePort, redisSkip, stopChild, tempDir } from '../helpers/servers.js';
+import { freePort, redisSkip, spawnReady, stopChild, tempDir } from '../helpers/servers.js';
 import { encodeCommand, ErrorReply, parseReply, RespClient, Status, type Reply } from '../helpers/resp-client.js';
 
 const STOCK_CONF = '/etc/redis/redis.conf';
@@ -40,21 +39,6 @@ const remoteSkip = redisSkip ?? (remoteAddress === undefined ? 'SKIPPED: this ho
 const hasIpv6Loopback = Object.values(networkInterfaces()).flat().some((i) => i !== undefined && i.address === '::1');
 
 const VELLUM_SERVER = fileURLToPath(new URL('../../src/cli/vellum-server.js', import.meta.url));
-
-/** A server started as a child process, resolved once it logs that it is ready. */
-async function spawnReady(command: string, args: readonly string[]): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', () => reject(new Error(`${command} exited: ${output}`)));
-  });
-  return { child, output: () => output };
-}
 
 /** CONFIG GET * as a name → value map. */
 async function configAll(c: RespClient): Promise<Map<string, string>> {
