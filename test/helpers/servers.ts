@@ -149,6 +149,24 @@ export async function spawnVellum(args: readonly string[]): Promise<{ child: Chi
   return { child, port };
 }
 
+/** INFO's blocked_clients of the server behind `c`. */
+export async function blockedClients(c: RespClient): Promise<number> {
+  const info = String(await c.call('INFO', 'clients'));
+  return Number(/blocked_clients:(\d+)/.exec(info)![1]);
+}
+
+/**
+ * Wait until the server behind `admin` has `n` blocked clients, polling INFO's
+ * blocked_clients once per loop turn: the one event both Vellum and Redis expose.
+ */
+export async function waitBlocked(admin: RespClient, n: number): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if ((await blockedClients(admin)) === n) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`never saw ${n} blocked clients`);
+}
+
 /** A server started as a child process, resolved once it logs that it is ready; rejected if it exits first. */
 export async function spawnReady(command: string, args: readonly string[]): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });

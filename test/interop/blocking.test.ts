@@ -7,22 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPair, type Pair } from '../helpers/differential.js';
-import { redisSkip } from '../helpers/servers.js';
+import { blockedClients, redisSkip, waitBlocked } from '../helpers/servers.js';
 import { recordEffects } from '../helpers/propagation.js';
 import { type Reply, RespClient } from '../helpers/resp-client.js';
-
-async function blockedClients(c: RespClient): Promise<number> {
-  const info = String(await c.call('INFO', 'clients'));
-  return Number(/blocked_clients:(\d+)/.exec(info)![1]);
-}
-
-async function waitBlocked(c: RespClient, n: number): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if ((await blockedClients(c)) === n) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`never saw ${n} blocked clients`);
-}
 
 /** Run `scenario` on both servers (fresh connections, flushed), return both results. */
 async function onBoth<T>(pair: Pair, scenario: (port: number, ctl: RespClient) => Promise<T>): Promise<[T, T]> {

@@ -9,21 +9,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairSuite } from '../helpers/differential.js';
-import { redisSkip, type RunningServer } from '../helpers/servers.js';
+import { redisSkip, type RunningServer, waitBlocked } from '../helpers/servers.js';
 import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
-
-/** Wait until the server has `n` blocked clients (Vellum's count read directly, Redis's from INFO). */
-async function waitBlocked(server: RunningServer, admin: RespClient, n: number): Promise<void> {
-  for (;;) {
-    if (server.server !== undefined) {
-      if (server.server.blocking.blockedClients.size === n) return;
-    } else {
-      const m = /blocked_clients:(\d+)/.exec(String(await admin.call('INFO', 'clients')));
-      if (m !== null && Number(m[1]) === n) return;
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('blocking stream reads match Redis 7.0', { skip: redisSkip }, () => {
   const suite = pairSuite();
@@ -38,13 +25,13 @@ describe('blocking stream reads match Redis 7.0', { skip: redisSkip }, () => {
     const pending: Promise<Reply>[] = [];
     for (let i = 0; i < blocked.length; i++) {
       pending.push(clients[i]!.call(...blocked[i]!));
-      await waitBlocked(server, admin, i + 1);
+      await waitBlocked(admin, i + 1);
     }
     for (const cmd of then) await admin.call(...cmd);
     const replies = await Promise.all(pending);
     for (const cmd of after) replies.push(await admin.call(...cmd));
     for (const c of clients) c.close();
-    await waitBlocked(server, admin, 0);
+    await waitBlocked(admin, 0);
     return replies;
   }
 
@@ -160,9 +147,9 @@ describe('blocking stream reads match Redis 7.0', { skip: redisSkip }, () => {
     const readers = [await v.client(), await v.client()];
     suite.taken();
     const first = readers[0]!.call('XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>');
-    await waitBlocked(v, admin, 1);
+    await waitBlocked(admin, 1);
     const second = readers[1]!.call('XREADGROUP', 'GROUP', 'g', 'bob', 'NOACK', 'BLOCK', '0', 'STREAMS', 's', '>');
-    await waitBlocked(v, admin, 2);
+    await waitBlocked(admin, 2);
     await admin.call('XADD', 's', '1-0', 'f', '1');
     await first;
     await admin.call('XADD', 's', '2-0', 'f', '2');

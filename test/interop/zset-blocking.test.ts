@@ -7,24 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairSuite } from '../helpers/differential.js';
-import { redisSkip, type RunningServer } from '../helpers/servers.js';
+import { redisSkip, type RunningServer, waitBlocked } from '../helpers/servers.js';
 import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
-
-/**
- * Wait until the server has `n` blocked clients: Vellum's count is read directly, Redis's
- * from INFO. Polls once per loop turn; no fixed sleep.
- */
-async function waitBlocked(server: RunningServer, admin: RespClient, n: number): Promise<void> {
-  for (;;) {
-    if (server.server !== undefined) {
-      if (server.server.blocking.blockedClients.size === n) return;
-    } else {
-      const m = /blocked_clients:(\d+)/.exec(String(await admin.call('INFO', 'clients')));
-      if (m !== null && Number(m[1]) === n) return;
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => {
   const suite = pairSuite();
@@ -35,7 +19,7 @@ describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => 
     const pending: Promise<Reply>[] = [];
     for (let i = 0; i < blocked.length; i++) {
       pending.push(clients[i]!.call(...blocked[i]!));
-      await waitBlocked(server, admin, i + 1);
+      await waitBlocked(admin, i + 1);
     }
     for (const cmd of then) await admin.call(...cmd);
     const replies = await Promise.all(pending);
