@@ -72,25 +72,16 @@ async function preload(c: RespClient): Promise<void> {
   await c.pipeline(batch);
 }
 
-/** Writes in pipelined rounds until stop() resolves; counts the rounds acknowledged while `during()`. */
-function writeLoad(c: RespClient, during: () => boolean): { stop(): Promise<number> } {
+/**
+ * Pipelined rounds of `commandsOf(round)` until stop() resolves, which returns how many
+ * rounds were acknowledged while `during()` held.
+ */
+function roundLoad(c: RespClient, during: () => boolean, commandsOf: (round: number) => string[][]): { stop(): Promise<number> } {
   let running = true;
   let acknowledgedDuring = 0;
-  let round = 0;
   const loop = (async () => {
-    while (running) {
-      const r = round++;
-      const cmds: string[][] = [];
-      for (let i = 0; i < 50; i++) {
-        const n = (r * 7919 + i * 104729) % 20000;
-        cmds.push(['SET', `k${n}`, `w${r}-${i}`]);
-        if (i % 10 === 0) cmds.push(['DEL', `k${(n + 13) % 20000}`]);
-        if (i % 10 === 1) cmds.push(['SET', `new${r}-${i}`, 'n', 'PX', '100000000']);
-        if (i % 10 === 2) cmds.push(['HSET', 'bighash', `f${n % 6000}`, `h${r}`, `extra${r}`, String(i)]);
-        if (i % 10 === 3) cmds.push(['SREM', 'bigset', `m${n % 6000}`]);
-        if (i % 10 === 4) cmds.push(['RPUSH', 'list', String(r)], ['ZINCRBY', 'z', '1', `m${i}`]);
-      }
-      await c.pipeline(cmds);
+    for (let r = 0; running; r++) {
+      await c.pipeline(commandsOf(r));
       if (during()) acknowledgedDuring++;
     }
   })();
@@ -101,6 +92,23 @@ function writeLoad(c: RespClient, during: () => boolean): { stop(): Promise<numb
       return acknowledgedDuring;
     },
   };
+}
+
+/** Writes of strings, a big hash and set, a list and a zset, in pipelined rounds (roundLoad). */
+function writeLoad(c: RespClient, during: () => boolean): { stop(): Promise<number> } {
+  return roundLoad(c, during, (r) => {
+    const cmds: string[][] = [];
+    for (let i = 0; i < 50; i++) {
+      const n = (r * 7919 + i * 104729) % 20000;
+      cmds.push(['SET', `k${n}`, `w${r}-${i}`]);
+      if (i % 10 === 0) cmds.push(['DEL', `k${(n + 13) % 20000}`]);
+      if (i % 10 === 1) cmds.push(['SET', `new${r}-${i}`, 'n', 'PX', '100000000']);
+      if (i % 10 === 2) cmds.push(['HSET', 'bighash', `f${n % 6000}`, `h${r}`, `extra${r}`, String(i)]);
+      if (i % 10 === 3) cmds.push(['SREM', 'bigset', `m${n % 6000}`]);
+      if (i % 10 === 4) cmds.push(['RPUSH', 'list', String(r)], ['ZINCRBY', 'z', '1', `m${i}`]);
+    }
+    return cmds;
+  });
 }
 
 const DBS = ['0', '1', '5'];
@@ -193,36 +201,22 @@ async function preloadTypes(c: RespClient): Promise<void> {
   await c.pipeline(cmds);
 }
 
-/** Writes of every type across the dbs, in pipelined rounds, until stop(); counts rounds acknowledged while `during()`. */
+/** Writes of every type across the dbs, in pipelined rounds (roundLoad). */
 function typedWriteLoad(c: RespClient, during: () => boolean): { stop(): Promise<number> } {
-  let running = true;
-  let acknowledgedDuring = 0;
-  let round = 0;
-  const loop = (async () => {
-    while (running) {
-      const r = round++;
-      const db = DBS[r % DBS.length]!;
-      const n = (r * 7919) % 300;
-      await c.pipeline([
-        ['SELECT', db], ['SET', `s${n}`, `w${r}`], ['DEL', `s${(n + 13) % 300}`], ['SET', `new${r}`, 'n', 'PX', '100000000'],
-        ['RPUSH', 'biglist', `r${r}`], ['LPOP', 'list'], ['SADD', 'set', `a${r}`], ['SREM', 'set', `m${n}`],
-        ['HSET', 'bighash', `f${n}`, `h${r}`], ['HDEL', 'hash', 'a'], ['ZINCRBY', 'bigzset', '1.5', `m${n}`],
-        ['XADD', 'st', '*', 'r', String(r)], ['XACK', 'st', 'g1', `${(r % 10) + 1}-1`],
-        // NOACK: without it Redis 7.0 propagates no entries-read for a group read, so
-        // replaying the incr file leaves a different counter (Vellum does the same).
-        ['XREADGROUP', 'GROUP', 'g2', `c${r % 3}`, 'COUNT', '1', 'NOACK', 'STREAMS', 'st', '>'],
-        ['XCLAIM', 'st', 'g1', `c${r % 3}`, '0', `${(r % 10) + 1}-1`], ['PEXPIRE', `s${(n + 1) % 300}`, '100000000'],
-      ]);
-      if (during()) acknowledgedDuring++;
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return acknowledgedDuring;
-    },
-  };
+  return roundLoad(c, during, (r) => {
+    const db = DBS[r % DBS.length]!;
+    const n = (r * 7919) % 300;
+    return [
+      ['SELECT', db], ['SET', `s${n}`, `w${r}`], ['DEL', `s${(n + 13) % 300}`], ['SET', `new${r}`, 'n', 'PX', '100000000'],
+      ['RPUSH', 'biglist', `r${r}`], ['LPOP', 'list'], ['SADD', 'set', `a${r}`], ['SREM', 'set', `m${n}`],
+      ['HSET', 'bighash', `f${n}`, `h${r}`], ['HDEL', 'hash', 'a'], ['ZINCRBY', 'bigzset', '1.5', `m${n}`],
+      ['XADD', 'st', '*', 'r', String(r)], ['XACK', 'st', 'g1', `${(r % 10) + 1}-1`],
+      // NOACK: without it Redis 7.0 propagates no entries-read for a group read, so
+      // replaying the incr file leaves a different counter (Vellum does the same).
+      ['XREADGROUP', 'GROUP', 'g2', `c${r % 3}`, 'COUNT', '1', 'NOACK', 'STREAMS', 'st', '>'],
+      ['XCLAIM', 'st', 'g1', `c${r % 3}`, '0', `${(r % 10) + 1}-1`], ['PEXPIRE', `s${(n + 1) % 300}`, '100000000'],
+    ];
+  });
 }
 
 describe('forkless AOF rewrite', () => {

@@ -120,7 +120,12 @@ async function loadBase(file: string, now: number): Promise<Map<string, string>>
   mkdirSync(join(dir, 'appendonlydir'));
   copyFileSync(file, join(dir, 'appendonlydir', 'appendonly.aof.1.base.aof'));
   writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\n');
-  const h = await startServer({ port: 0, dir, save: '', loglevel: 'warning', appendonly: 'yes' });
+  return restartedModel(dir, { appendonly: 'yes' }, now);
+}
+
+/** A fresh server started on `dir` with `opts`: its dataset as `model` sees it at `now`. */
+async function restartedModel(dir: string, opts: Record<string, string>, now: number): Promise<Map<string, string>> {
+  const h = await startServer({ port: 0, dir, save: '', loglevel: 'warning', ...opts });
   try {
     return model(h.server.keyspace, now);
   } finally {
@@ -289,13 +294,7 @@ describe('RESP base through the AOF', () => {
       assert.ok(incr.includes('*2\r\n$3\r\nDEL\r\n$5\r\nbulk2\r\n'));
       expected = model(s.keyspace, Date.now());
     });
-    const h = await startServer({ port: 0, dir, save: '', loglevel: 'warning', ...opts });
-    try {
-      assert.deepEqual(model(h.server.keyspace, Date.now()), expected);
-    } finally {
-      aofOf(h.server).shutdown();
-      await h.close();
-    }
+    assert.deepEqual(await restartedModel(dir, opts, Date.now()), expected);
   });
 
   for (const phase of ['2a', '2b'] as const) {
@@ -321,13 +320,7 @@ describe('RESP base through the AOF', () => {
         assert.equal(manifest(), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n'
           + 'file appendonly.aof.2.incr.aof seq 2 type i\n');
         const expected = model(s.keyspace, Date.now());
-        const h = await startServer({ port: 0, dir, save: '', loglevel: 'warning', ...opts });
-        try {
-          assert.deepEqual(model(h.server.keyspace, Date.now()), expected);
-        } finally {
-          aofOf(h.server).shutdown();
-          await h.close();
-        }
+        assert.deepEqual(await restartedModel(dir, opts, Date.now()), expected);
       });
     });
   }
