@@ -307,21 +307,42 @@ export class MemorySampler {
   }
 }
 
+/** RSS of a server just loaded, and after it has stayed idle (see measureRss). */
+export interface RssFigures {
+  /** Empty footprint of the freshly started server. */
+  before: number;
+  /** About a second after the load: what a load leaves before the runtime tidies up. */
+  loaded: number;
+  /** After IDLE_SETTLE_MS with no commands. */
+  idle: number;
+}
+
 /**
- * Send `stream` (one command per key, `keys` of them), settle, and return [RSS before,
- * RSS after]. The server should be freshly started: "before" is its empty footprint.
+ * How long measureRss leaves a loaded server idle. V8's memory reducer starts 8 s after
+ * the allocation rate drops (--gc-memory-reducer-start-delay-ms) and then compacts the
+ * heap and returns the free pages that the load's garbage left; jemalloc's dirty-page
+ * decay (10 s) does the same for Redis. 15 s covers both, measured on this machine.
  */
-export async function measureRss(p: ServerProcess, stream: Buffer, keys: number): Promise<[number, number]> {
+const IDLE_SETTLE_MS = 15_000;
+
+/**
+ * Send `stream` (one command per key, `keys` of them) and return RSS before, about a second
+ * after, and after IDLE_SETTLE_MS of idleness. The server should be freshly started: "before"
+ * is its empty footprint.
+ */
+export async function measureRss(p: ServerProcess, stream: Buffer, keys: number): Promise<RssFigures> {
   // A moment for a freshly started Node to finish start-up work before the baseline.
   await sleep(500);
   const before = rssBytes(p.pid);
   await pipe(p, stream, keys);
   await checkDbsize(p, keys);
-  // Settle: an idle second lets V8 finish incremental marking and sweep; then a command.
+  // An idle second lets V8 finish incremental marking and sweep; then a command.
   await sleep(1000);
   await cli(p, 'PING');
   await sleep(200);
-  return [before, rssBytes(p.pid)];
+  const loaded = rssBytes(p.pid);
+  await sleep(IDLE_SETTLE_MS);
+  return { before, loaded, idle: rssBytes(p.pid) };
 }
 
 // ------------------------------------------------------------------ load and rounds
