@@ -19,6 +19,7 @@ import { listpackScore } from '../rdb/writer.js';
 import { pendingByConsumer, sortedByName } from '../rdb/stream.js';
 import { formatStreamId, type StreamImage } from '../../store/stream.js';
 import { formatG } from '../../util/numbers.js';
+import type { CollectionKind, RdbElementVisitor } from '../rdb/reader.js';
 
 /** Elements per command in a RESP rewrite (Redis's AOF_REWRITE_ITEMS_PER_CMD). */
 const ITEMS_PER_CMD = 64;
@@ -192,36 +193,107 @@ export function emitKey(key: string, value: Value, expireAt: number, emit: Emit)
 }
 
 function emitCollection(key: string, v: CollectionValue, emit: Emit): void {
-  const batched = (cmd: string, items: Iter<string[]>) => {
-    let argv: string[] = [cmd, key];
-    let n = 0;
-    for (const item of items) {
-      for (const x of item) argv.push(x);
-      if (++n === ITEMS_PER_CMD) {
-        emit(argv);
-        argv = [cmd, key];
-        n = 0;
-      }
-    }
-    if (n > 0) emit(argv);
-  };
   switch (v.type) {
     case 'list':
-      return batched('RPUSH', map((v as unknown as { values(): Iter<string> }).values(), (x) => [x]));
-    case 'set':
-      return batched('SADD', map((v as unknown as { values(): Iter<string> }).values(), (x) => [x]));
-    case 'hash':
-      return batched('HMSET', map((v as unknown as { entries(): Iter<[string, string]> }).entries(), ([f, x]) => [f, x]));
+    case 'set': {
+      const out = new BatchedCommands(v.type === 'list' ? 'RPUSH' : 'SADD', key, emit);
+      for (const x of (v as unknown as { values(): Iter<string> }).values()) out.add(x);
+      return out.end();
+    }
+    case 'hash': {
+      const out = new BatchedCommands('HMSET', key, emit);
+      for (const [f, x] of (v as unknown as { entries(): Iter<[string, string]> }).entries()) out.add(f, x);
+      return out.end();
+    }
     case 'zset': {
-      // Redis writes a listpack's stored text and a skiplist's %.17g.
       const lp = v.encoding() === 'listpack';
-      const score = (d: number) => (lp || !Number.isFinite(d) ? listpackScore(d) : formatG(d, 17));
-      return batched('ZADD', map((v as unknown as { entries(): Iter<readonly [string, number]> }).entries(), ([m, d]) => [score(d), m]));
+      const out = new BatchedCommands('ZADD', key, emit);
+      for (const [m, d] of (v as unknown as { entries(): Iter<readonly [string, number]> }).entries()) out.add(rewriteScore(d, lp), m);
+      return out.end();
     }
     case 'stream':
       return emitStream(key, (v as unknown as { toImage(): StreamImage }).toImage(), emit);
     default:
       throw new Error(`cannot rewrite a ${v.type} value to the AOF`);
+  }
+}
+
+/** A zset score as Redis's rewrite writes it: a listpack's stored text, a skiplist's %.17g. */
+function rewriteScore(d: number, listpack: boolean): string {
+  return listpack || !Number.isFinite(d) ? listpackScore(d) : formatG(d, 17);
+}
+
+/** The commands that rebuild one collection, ITEMS_PER_CMD elements each, as Redis batches them. */
+class BatchedCommands {
+  private argv: string[];
+  private n = 0;
+  /** Elements added so far. */
+  total = 0;
+
+  constructor(private readonly cmd: string, private readonly key: string, private readonly emit: Emit) {
+    this.argv = [cmd, key];
+  }
+
+  /** One element: its one or two arguments (a hash's field and value, a zset's score and member). */
+  add(a: string, b?: string): void {
+    this.argv.push(a);
+    if (b !== undefined) this.argv.push(b);
+    this.total++;
+    if (++this.n === ITEMS_PER_CMD) {
+      this.emit(this.argv);
+      this.argv = [this.cmd, this.key];
+      this.n = 0;
+    }
+  }
+
+  end(): void {
+    if (this.n > 0) this.emit(this.argv);
+  }
+}
+
+const COMMAND_OF: Readonly<Record<CollectionKind, string>> = { list: 'RPUSH', set: 'SADD', hash: 'HMSET', zset: 'ZADD' };
+
+/**
+ * The commands of big collection records that arrive in batches (the RESP rewrite's
+ * conversion, rewrite.ts; reader.ts's RdbElementVisitor): what emitKey writes for the built
+ * value, without building it. A plain zset record is a skiplist's, so its scores are %.17g.
+ */
+export class RespElementRewriter implements RdbElementVisitor {
+  readonly batchSize = 1024;
+  /** Keys written, counted when each ends. */
+  keys = 0;
+  private out: BatchedCommands | null = null;
+  private kind: CollectionKind = 'list';
+  private key = '';
+  private expireAt = -1;
+
+  constructor(readonly minElements: number, private readonly emit: Emit) {}
+
+  begin(_db: number, key: string, kind: CollectionKind, expireAt: number): void {
+    this.out = new BatchedCommands(COMMAND_OF[kind], key, this.emit);
+    this.kind = kind;
+    this.key = key;
+    this.expireAt = expireAt;
+  }
+
+  batch(items: string[], scores: number[] | null): void {
+    const out = this.out!;
+    if (scores !== null) {
+      for (let i = 0; i < items.length; i++) out.add(rewriteScore(scores[i]!, false), items[i]!);
+    } else if (this.kind === 'hash') {
+      for (let i = 0; i < items.length; i += 2) out.add(items[i]!, items[i + 1]!);
+    } else {
+      for (let i = 0; i < items.length; i++) out.add(items[i]!);
+    }
+  }
+
+  end(): void {
+    const out = this.out!;
+    this.out = null;
+    if (out.total === 0) return; // a quicklist of empty nodes: no key, as in a load
+    out.end();
+    if (this.expireAt >= 0) this.emit(['PEXPIREAT', this.key, String(this.expireAt)]);
+    this.keys++;
   }
 }
 
@@ -254,8 +326,4 @@ function emitStream(key: string, s: StreamImage, emit: Emit): void {
       }
     }
   }
-}
-
-function* map<T, U>(it: Iter<T>, f: (x: T) => U): Generator<U> {
-  for (const x of it) yield f(x);
 }

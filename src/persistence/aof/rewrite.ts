@@ -44,10 +44,13 @@
  *      leading #TS with aof-timestamp-enabled. The RESP goes to the temp file through the
  *      same file sink as the RDB base (asynchronous writes with backpressure, the 4 MB
  *      incremental fsync, fsync, rename, fsync dir).
+ *  A collection the engine streamed (more than bigElements elements) is not rebuilt: the
+ *  parser hands its elements over in batches of 1,024 (RdbElementVisitor), each emitted as
+ *  its 64-element commands at once, and a slice may end between batches (measured, a
+ *  1M-field hash: longest stall 1.8 s before, when it was read and emitted whole).
  *  cancel() and every failure remove both temp files. The cost next to the RDB base: the
- *  image is written and read back once more (and fsynced, which the sink always does),
- *  and a collection is converted in one step whatever its size (the parser reads a record
- *  whole), so a very large one holds the loop for a while in 2b, as in a load.
+ *  image is written and read back once more (and fsynced, which the sink always does).
+ *  A big stream is still converted in one step (its groups refer to its entries).
  * Start-up with no AOF writes its (empty) base synchronously (buildBase), as Redis does.
  */
 
@@ -60,11 +63,11 @@ import type { RdbFileInfo, RdbVisitor } from '../rdb/reader.js';
 import { StoreValueBuilder } from '../rdb/values.js';
 import { rdbWriterOptions } from '../rdb/writer.js';
 import {
-  startSnapshot, type EngineOptions, type SnapshotHandle, type SnapshotProgress, type SnapshotResult,
+  BIG_ELEMENTS, startSnapshot, type EngineOptions, type SnapshotHandle, type SnapshotProgress, type SnapshotResult,
 } from '../snapshot/engine.js';
 import { FileSnapshotSink } from '../snapshot/file-sink.js';
 import { type AofIo, writeAll } from './io.js';
-import { emitKey, RespRewriteOutput, writeRespDataset, type Emit } from './resp.js';
+import { emitKey, RespElementRewriter, RespRewriteOutput, writeRespDataset, type Emit } from './resp.js';
 
 /** Redis's REDIS_AUTOSYNC_BYTES: aof-rewrite-incremental-fsync's step. */
 export const AUTOSYNC_BYTES = 4 * 1024 * 1024;
@@ -163,6 +166,7 @@ export class RespBase implements SnapshotHandle {
   private readonly sink: FileSnapshotSink;
   private readonly output: RespRewriteOutput;
   private readonly visitor: RdbVisitor<Value>;
+  private readonly bigCollections: RespElementRewriter;
   private parse: RdbFileParse<Value> | null = null;
   private fd = -1;
   private keysConverted = 0;
@@ -199,6 +203,8 @@ export class RespBase implements SnapshotHandle {
     this.output = new RespRewriteOutput(this.write);
     if (config.bool('aof-timestamp-enabled')) this.output.timestamp(Math.floor(now / 1000));
     const emit: Emit = this.output.emit;
+    // A collection the engine streamed (above bigElements) is converted a batch at a time too.
+    this.bigCollections = new RespElementRewriter(tuning.bigElements ?? BIG_ELEMENTS, emit);
     this.visitor = {
       builder: StoreValueBuilder.fromConfig(config),
       selectDb: (db) => emit(['SELECT', String(db)]),
@@ -207,6 +213,7 @@ export class RespBase implements SnapshotHandle {
         emitKey(key, value, expireAt, emit);
         this.keysConverted++;
       },
+      elements: this.bigCollections,
     };
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -228,7 +235,7 @@ export class RespBase implements SnapshotHandle {
   get progress(): SnapshotProgress {
     const p = this.snapshot.progress;
     return {
-      keysProcessed: Math.floor((p.keysProcessed + this.keysConverted) / 2),
+      keysProcessed: Math.floor((p.keysProcessed + this.keysConverted + this.bigCollections.keys) / 2),
       keysTotal: p.keysTotal,
       bytes: p.bytes + this.bytesWritten,
       extraBytes: this.state === 'snapshot' ? p.extraBytes : this.sink.bufferedBytes,

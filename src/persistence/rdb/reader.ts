@@ -57,6 +57,39 @@ export const discardBuilder: ValueBuilder<true> = {
 /** The longest string V8 holds, about Redis's 512 MiB proto-max-bulk-len. */
 const MAX_STRING = (1 << 29) - 24;
 
+/** What the count of each element-wise record type is called in errors. */
+const ELEMENT_COUNT_WHAT: Readonly<Record<number, string>> = {
+  [K.RDB_TYPE_LIST]: 'a list length',
+  [K.RDB_TYPE_SET]: 'a set size',
+  [K.RDB_TYPE_ZSET]: 'a zset size',
+  [K.RDB_TYPE_ZSET_2]: 'a zset size',
+  [K.RDB_TYPE_HASH]: 'a hash size',
+  [K.RDB_TYPE_LIST_QUICKLIST]: 'a quicklist node count',
+  [K.RDB_TYPE_LIST_QUICKLIST_2]: 'a quicklist node count',
+};
+
+/** A record whose count is followed by its elements one by one (a quicklist: its nodes). */
+export function isElementWise(type: number): boolean {
+  return ELEMENT_COUNT_WHAT[type] !== undefined;
+}
+
+export type CollectionKind = 'list' | 'set' | 'zset' | 'hash';
+
+/** The collection an element-wise record type holds. */
+function collectionKind(type: number): CollectionKind {
+  switch (type) {
+    case K.RDB_TYPE_SET:
+      return 'set';
+    case K.RDB_TYPE_ZSET:
+    case K.RDB_TYPE_ZSET_2:
+      return 'zset';
+    case K.RDB_TYPE_HASH:
+      return 'hash';
+    default:
+      return 'list';
+  }
+}
+
 export class RdbReader {
   private buf: Uint8Array;
   private pos = 0;
@@ -262,55 +295,10 @@ export class RdbReader {
    */
   value<V>(type: number, b: ValueBuilder<V>): V | null {
     const at = this.offset;
+    if (isElementWise(type)) return this.elementsValue(type, this.elementCount(type), b, at);
     switch (type) {
       case K.RDB_TYPE_STRING:
         return b.string(this.string('a string value'));
-      case K.RDB_TYPE_LIST: {
-        const n = this.length('a list length');
-        const items: string[] = [];
-        for (let i = 0; i < n; i++) items.push(this.string('a list element'));
-        return items.length === 0 ? null : b.list(items);
-      }
-      case K.RDB_TYPE_SET: {
-        const n = this.length('a set size');
-        const members: string[] = [];
-        const seen = new Set<string>();
-        for (let i = 0; i < n; i++) {
-          const m = this.string('a set member');
-          if (seen.has(m)) throw corrupt('Duplicate set members detected', at);
-          seen.add(m);
-          members.push(m);
-        }
-        return members.length === 0 ? null : b.set(members);
-      }
-      case K.RDB_TYPE_ZSET:
-      case K.RDB_TYPE_ZSET_2: {
-        const n = this.length('a zset size');
-        const entries: [string, number][] = [];
-        const seen = new Set<string>();
-        for (let i = 0; i < n; i++) {
-          const m = this.string('a zset member');
-          const score = type === K.RDB_TYPE_ZSET_2 ? this.double() : this.legacyScore();
-          if (Number.isNaN(score)) throw corrupt('Zset with NAN score detected', at);
-          if (seen.has(m)) throw corrupt('Duplicate zset fields detected', at);
-          seen.add(m);
-          entries.push([m, score]);
-        }
-        return entries.length === 0 ? null : b.zset(entries);
-      }
-      case K.RDB_TYPE_HASH: {
-        const n = this.length('a hash size');
-        const pairs: [string, string][] = [];
-        const seen = new Set<string>();
-        for (let i = 0; i < n; i++) {
-          const f = this.string('a hash field');
-          const v = this.string('a hash value');
-          if (seen.has(f)) throw corrupt('Duplicate hash fields detected', at);
-          seen.add(f);
-          pairs.push([f, v]);
-        }
-        return pairs.length === 0 ? null : b.hash(pairs);
-      }
       case K.RDB_TYPE_SET_INTSET: {
         const members = this.decodeBlob('an intset', decodeIntset);
         return members.length === 0 ? null : b.set(members);
@@ -319,9 +307,6 @@ export class RdbReader {
         const items = this.decodeBlob('a list ziplist', (buf) => decodeZiplist(buf));
         return items.length === 0 ? null : b.list(items);
       }
-      case K.RDB_TYPE_LIST_QUICKLIST:
-      case K.RDB_TYPE_LIST_QUICKLIST_2:
-        return this.quicklist(type === K.RDB_TYPE_LIST_QUICKLIST_2, b);
       case K.RDB_TYPE_HASH_ZIPMAP:
       case K.RDB_TYPE_HASH_ZIPLIST:
       case K.RDB_TYPE_HASH_LISTPACK: {
@@ -376,29 +361,129 @@ export class RdbReader {
     return d;
   }
 
-  private quicklist<V>(v2: boolean, b: ValueBuilder<V>): V | null {
-    const nodes = this.length('a quicklist node count');
-    const items: string[] = [];
-    for (let i = 0; i < nodes; i++) {
-      let container = K.QUICKLIST_NODE_PACKED;
-      if (v2) {
-        const at = this.offset;
-        container = this.length('a quicklist container');
-        if (container !== K.QUICKLIST_NODE_PACKED && container !== K.QUICKLIST_NODE_PLAIN) {
-          throw corrupt(`Quicklist integrity check failed: unknown container ${container}`, at);
+  /** The count an element-wise record starts with: elements, or a quicklist's nodes. */
+  elementCount(type: number): number {
+    return this.length(ELEMENT_COUNT_WHAT[type]);
+  }
+
+  /**
+   * An element-wise record's value after its count, built whole. `at`, where the value
+   * starts, is the offset errors name. Duplicates and NaN scores are corruption.
+   */
+  elementsValue<V>(type: number, n: number, b: ValueBuilder<V>, at: number): V | null {
+    switch (type) {
+      case K.RDB_TYPE_LIST: {
+        const items: string[] = [];
+        for (let i = 0; i < n; i++) items.push(this.string('a list element'));
+        return items.length === 0 ? null : b.list(items);
+      }
+      case K.RDB_TYPE_SET: {
+        const members: string[] = [];
+        const seen = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const m = this.string('a set member');
+          if (seen.has(m)) throw corrupt('Duplicate set members detected', at);
+          seen.add(m);
+          members.push(m);
         }
+        return members.length === 0 ? null : b.set(members);
       }
-      if (container === K.QUICKLIST_NODE_PLAIN) {
-        items.push(this.string('a quicklist plain node'));
-        continue;
+      case K.RDB_TYPE_ZSET:
+      case K.RDB_TYPE_ZSET_2: {
+        const entries: [string, number][] = [];
+        const seen = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const m = this.string('a zset member');
+          const score = this.zsetScore(type, at);
+          if (seen.has(m)) throw corrupt('Duplicate zset fields detected', at);
+          seen.add(m);
+          entries.push([m, score]);
+        }
+        return entries.length === 0 ? null : b.zset(entries);
       }
-      const decoded = v2
-        ? this.decodeBlob('a quicklist listpack', (buf) => decodeListpack(buf))
-        : this.decodeBlob('a quicklist ziplist', (buf) => decodeZiplist(buf));
-      // Redis drops empty nodes silently.
-      for (const item of decoded) items.push(item);
+      case K.RDB_TYPE_HASH: {
+        const pairs: [string, string][] = [];
+        const seen = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const f = this.string('a hash field');
+          const v = this.string('a hash value');
+          if (seen.has(f)) throw corrupt('Duplicate hash fields detected', at);
+          seen.add(f);
+          pairs.push([f, v]);
+        }
+        return pairs.length === 0 ? null : b.hash(pairs);
+      }
+      default: {
+        const v2 = type === K.RDB_TYPE_LIST_QUICKLIST_2;
+        const items: string[] = [];
+        for (let i = 0; i < n; i++) for (const item of this.quicklistNode(v2)) items.push(item);
+        return items.length === 0 ? null : b.list(items);
+      }
     }
-    return items.length === 0 ? null : b.list(items);
+  }
+
+  /**
+   * An element-wise record after its count, handed to `to` in batches of at most
+   * to.batchSize elements (a quicklist a node at a time; Redis drops empty nodes), yielding
+   * after each, so that a big collection is converted over many slices and never built.
+   * Unlike elementsValue, duplicates are not looked for: the one reader of batches reads
+   * back the image the snapshot engine has just written, and checks its checksum
+   * (aof/rewrite.ts).
+   */
+  *elementBatches(type: number, n: number, to: RdbElementVisitor): Generator<void, void, void> {
+    if (type === K.RDB_TYPE_LIST_QUICKLIST || type === K.RDB_TYPE_LIST_QUICKLIST_2) {
+      for (let i = 0; i < n; i++) {
+        const items = this.quicklistNode(type === K.RDB_TYPE_LIST_QUICKLIST_2);
+        if (items.length === 0) continue;
+        to.batch(items, null);
+        yield;
+      }
+      return;
+    }
+    const at = this.offset;
+    for (let done = 0; done < n;) {
+      const m = Math.min(to.batchSize, n - done);
+      const items: string[] = [];
+      let scores: number[] | null = null;
+      if (type === K.RDB_TYPE_ZSET || type === K.RDB_TYPE_ZSET_2) {
+        scores = [];
+        for (let i = 0; i < m; i++) {
+          items.push(this.string('a zset member'));
+          scores.push(this.zsetScore(type, at));
+        }
+      } else if (type === K.RDB_TYPE_HASH) {
+        for (let i = 0; i < m; i++) items.push(this.string('a hash field'), this.string('a hash value'));
+      } else {
+        const what = type === K.RDB_TYPE_LIST ? 'a list element' : 'a set member';
+        for (let i = 0; i < m; i++) items.push(this.string(what));
+      }
+      done += m;
+      to.batch(items, scores);
+      yield;
+    }
+  }
+
+  /** A plain zset record's score: binary (ZSET_2) or legacy text; NaN is corruption. */
+  private zsetScore(type: number, at: number): number {
+    const score = type === K.RDB_TYPE_ZSET_2 ? this.double() : this.legacyScore();
+    if (Number.isNaN(score)) throw corrupt('Zset with NAN score detected', at);
+    return score;
+  }
+
+  /** One quicklist node's items: a plain node's one string, or a packed node's decoded blob. */
+  private quicklistNode(v2: boolean): string[] {
+    let container = K.QUICKLIST_NODE_PACKED;
+    if (v2) {
+      const at = this.offset;
+      container = this.length('a quicklist container');
+      if (container !== K.QUICKLIST_NODE_PACKED && container !== K.QUICKLIST_NODE_PLAIN) {
+        throw corrupt(`Quicklist integrity check failed: unknown container ${container}`, at);
+      }
+    }
+    if (container === K.QUICKLIST_NODE_PLAIN) return [this.string('a quicklist plain node')];
+    return v2
+      ? this.decodeBlob('a quicklist listpack', (buf) => decodeListpack(buf))
+      : this.decodeBlob('a quicklist ziplist', (buf) => decodeZiplist(buf));
   }
 
   private decodeBlob(what: string, decode: (buf: Uint8Array) => string[]): string[] {
@@ -425,6 +510,23 @@ export interface RdbVisitor<V> {
   key(db: number, key: string, value: V | null, expireAt: number, offset: number): void;
   /** A FUNCTION2 record: the library source. Without a handler it is refused. */
   functionLibrary?(code: string, offset: number): void;
+  /** Takes big element-wise records in batches instead of key() (see RdbElementVisitor). */
+  readonly elements?: RdbElementVisitor;
+}
+
+/**
+ * A big collection record in batches: an element-wise record (list, set, zset, hash,
+ * quicklist) whose count is at least `minElements` comes as begin(), batch() per batch of
+ * at most `batchSize` elements (a quicklist: per node), end(); the parse yields after each
+ * batch. Smaller ones, and every other type, still come whole through key().
+ */
+export interface RdbElementVisitor {
+  readonly minElements: number;
+  readonly batchSize: number;
+  begin(db: number, key: string, kind: CollectionKind, expireAt: number): void;
+  /** list, set: the elements; hash: field, value, …; zset: the members, `scores` beside. */
+  batch(items: string[], scores: number[] | null): void;
+  end(): void;
 }
 
 export interface RdbFileInfo {
@@ -446,9 +548,10 @@ export function parseRdb<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyChecksum
 }
 
 /**
- * parseRdb as steps: the generator yields after each key record, so a loader can stop
- * between keys, serve the event loop (clients get -LOADING, INFO shows the progress) and
- * resume. Returns the file's info at EOF.
+ * parseRdb as steps: the generator yields after each key record (and after each batch of
+ * a record given to visitor.elements), so a loader can stop between keys, serve the event
+ * loop (clients get -LOADING, INFO shows the progress) and resume. Returns the file's info
+ * at EOF.
  */
 export function* rdbParseSteps<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyChecksum = true): Generator<void, RdbFileInfo, void> {
   r.checksumming = verifyChecksum;
@@ -507,8 +610,20 @@ export function* rdbParseSteps<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyCh
       default: {
         if (!K.isObjectType(type)) throw corrupt(`Unknown RDB encoding type ${type}`, at);
         const key = r.string('a key');
-        const value = r.value(type, visitor.builder);
-        visitor.key(db, key, value, expireAt, at);
+        const elements = visitor.elements;
+        if (elements !== undefined && isElementWise(type)) {
+          const valueAt = r.offset;
+          const n = r.elementCount(type);
+          if (n >= elements.minElements) {
+            elements.begin(db, key, collectionKind(type), expireAt);
+            yield* r.elementBatches(type, n, elements);
+            elements.end();
+          } else {
+            visitor.key(db, key, r.elementsValue(type, n, visitor.builder, valueAt), expireAt, at);
+          }
+        } else {
+          visitor.key(db, key, r.value(type, visitor.builder), expireAt, at);
+        }
         expireAt = -1;
         yield;
       }

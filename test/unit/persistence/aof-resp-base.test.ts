@@ -3,7 +3,8 @@
  * RespBase): the engine's RDB image of T, then its conversion to RESP, in slices.
  *  - driven by step(): writes made during each phase (every type, several dbs, FLUSHDB,
  *    big collections streamed by the engine) stay out of the base, which loads as exactly
- *    T's dataset; a key already expired at T is kept with its deadline; #TS leads it;
+ *    T's dataset; a key already expired at T is kept with its deadline; #TS leads it; a big
+ *    collection is converted a batch per step;
  *  - cancel during each phase, and a disk error (ENOSPC from /dev/full) during each phase,
  *    remove both temp files and write nothing else;
  *  - through the AOF: writes during each phase go to the new incr file, not the base;
@@ -200,6 +201,35 @@ describe('RESP base in two phases (driven by step)', () => {
       assert.deepEqual(await loadBase(path, t), expected);
       // The writes themselves did happen.
       assert.equal(await c.call('GET', 's0'), 'after-T-b');
+    });
+  });
+
+  it('converts a big collection a batch at a time: many slices per key, the same dataset', async () => {
+    await withFilled({}, async (s, c, dir) => {
+      const n = 20_000;
+      const big = (f: (i: number) => string[]) => Array.from({ length: n }, (_, i) => f(i)).flat();
+      await c.pipeline([
+        ['HSET', 'h20k', ...big((i) => [`f${i}`, `v${i}`])], ['SADD', 's20k', ...big((i) => [`m${i}`])],
+        ['ZADD', 'z20k', ...big((i) => [String(i / 3), `m${i}`])], ['RPUSH', 'l20k', ...big((i) => [`e${i}`])],
+        ['PEXPIRE', 'z20k', '100000000'], ['ZADD', 'z20k', '-inf', 'low', '+inf', 'high'],
+      ]);
+      const t = Date.now();
+      const expected = model(s.keyspace, t);
+      const { base, path } = startManual(s, dir);
+      await finishSnapshot(base);
+      // One yield per record or batch (1,024 elements, or a list node of up to 8 KB): at
+      // least 20 steps for each big key, where a key converted whole is one step.
+      let steps = 0;
+      for (; !base.step(1); steps++) {
+        if (steps === 10) await c.pipeline([['HSET', 'h20k', 'f1', 'after-T'], ['DEL', 's20k'], ['LPUSH', 'l20k', 'after-T']]);
+        await tick();
+      }
+      await base.done;
+      assert.ok(steps >= expected.size + 4 * (Math.ceil(n / 1024) - 1), `${steps} steps, ${expected.size} keys`);
+      const text = readFileSync(path, 'latin1');
+      assert.ok(!text.includes('after-T'), 'a write made after T is in the base');
+      assert.match(text, /\*3\r\n\$9\r\nPEXPIREAT\r\n\$4\r\nz20k\r\n/);
+      assert.deepEqual(await loadBase(path, t), expected);
     });
   });
 
