@@ -16,8 +16,8 @@
 import type { Keyspace } from '../../store/keyspace.js';
 import type { CollectionValue, Value } from '../../store/value.js';
 import { listpackScore } from '../rdb/writer.js';
-import { pendingByConsumer, sortedByName } from '../rdb/stream.js';
-import { formatStreamId, type StreamImage } from '../../store/stream.js';
+import { pendingByConsumer, sortedByName, type StreamMeta } from '../rdb/stream.js';
+import { formatStreamId, type StreamId, type StreamImage } from '../../store/stream.js';
 import { formatG } from '../../util/numbers.js';
 import type { CollectionKind, RdbElementVisitor } from '../rdb/reader.js';
 
@@ -251,18 +251,21 @@ class BatchedCommands {
   }
 }
 
-const COMMAND_OF: Readonly<Record<CollectionKind, string>> = { list: 'RPUSH', set: 'SADD', hash: 'HMSET', zset: 'ZADD' };
+const COMMAND_OF: Readonly<Record<Exclude<CollectionKind, 'stream'>, string>> = { list: 'RPUSH', set: 'SADD', hash: 'HMSET', zset: 'ZADD' };
 
 /**
- * The commands of big collection records that arrive in batches (the RESP rewrite's
- * conversion, rewrite.ts; reader.ts's RdbElementVisitor): what emitKey writes for the built
- * value, without building it. A plain zset record is a skiplist's, so its scores are %.17g.
+ * The commands of big collection records that arrive in batches, and of streams a node at
+ * a time (the RESP rewrite's conversion, rewrite.ts; reader.ts's RdbElementVisitor): what
+ * emitKey writes for the built value, without building it. A plain zset record is a
+ * skiplist's, so its scores are %.17g.
  */
 export class RespElementRewriter implements RdbElementVisitor {
   readonly batchSize = 1024;
   /** Keys written, counted when each ends. */
   keys = 0;
   private out: BatchedCommands | null = null;
+  /** A stream's entries so far (an empty one is made by XADD … MAXLEN 0). */
+  private streamed = 0;
   private kind: CollectionKind = 'list';
   private key = '';
   private expireAt = -1;
@@ -270,7 +273,8 @@ export class RespElementRewriter implements RdbElementVisitor {
   constructor(readonly minElements: number, private readonly emit: Emit) {}
 
   begin(_db: number, key: string, kind: CollectionKind, expireAt: number): void {
-    this.out = new BatchedCommands(COMMAND_OF[kind], key, this.emit);
+    this.out = kind === 'stream' ? null : new BatchedCommands(COMMAND_OF[kind], key, this.emit);
+    this.streamed = 0;
     this.kind = kind;
     this.key = key;
     this.expireAt = expireAt;
@@ -287,11 +291,22 @@ export class RespElementRewriter implements RdbElementVisitor {
     }
   }
 
+  streamEntries(entries: [StreamId, string[]][]): void {
+    emitStreamEntries(this.key, entries, this.emit);
+    this.streamed += entries.length;
+  }
+
+  streamMeta(meta: StreamMeta): void {
+    emitStreamMeta(this.key, meta, this.streamed > 0, this.emit);
+  }
+
   end(): void {
-    const out = this.out!;
+    const out = this.out;
     this.out = null;
-    if (out.total === 0) return; // a quicklist of empty nodes: no key, as in a load
-    out.end();
+    if (out !== null) {
+      if (out.total === 0) return; // a quicklist of empty nodes: no key, as in a load
+      out.end();
+    }
     if (this.expireAt >= 0) this.emit(['PEXPIREAT', this.key, String(this.expireAt)]);
     this.keys++;
   }
@@ -304,11 +319,17 @@ export class RespElementRewriter implements RdbElementVisitor {
  * or XGROUP CREATECONSUMER when it has none. Seen times are not kept, as in Redis.
  */
 function emitStream(key: string, s: StreamImage, emit: Emit): void {
-  if (s.entries.length > 0) {
-    for (const [id, fv] of s.entries) emit(['XADD', key, formatStreamId(id), ...fv]);
-  } else {
-    emit(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
-  }
+  emitStreamEntries(key, s.entries, emit);
+  emitStreamMeta(key, s, s.entries.length > 0, emit);
+}
+
+function emitStreamEntries(key: string, entries: readonly [StreamId, string[]][], emit: Emit): void {
+  for (const [id, fv] of entries) emit(['XADD', key, formatStreamId(id), ...fv]);
+}
+
+/** After the XADDs: an empty stream's XADD … MAXLEN 0, XSETID, the groups. */
+function emitStreamMeta(key: string, s: StreamMeta, hadEntries: boolean, emit: Emit): void {
+  if (!hadEntries) emit(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
   emit(['XSETID', key, formatStreamId(s.lastId), 'ENTRIESADDED', BigInt.asIntN(64, s.entriesAdded).toString(),
     'MAXDELETEDID', formatStreamId(s.maxDeletedId)]);
   for (const g of sortedByName(s.groups)) {

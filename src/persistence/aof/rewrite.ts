@@ -45,12 +45,12 @@
  *      same file sink as the RDB base (asynchronous writes with backpressure, the 4 MB
  *      incremental fsync, fsync, rename, fsync dir).
  *  A collection the engine streamed (more than bigElements elements) is not rebuilt: the
- *  parser hands its elements over in batches of 1,024 (RdbElementVisitor), each emitted as
- *  its 64-element commands at once, and a slice may end between batches (measured, a
- *  1M-field hash: longest stall 1.8 s before, when it was read and emitted whole).
+ *  parser hands its elements over in batches of 1,024 (RdbElementVisitor), and a stream's
+ *  entries a node at a time, each emitted as its commands at once, and a slice may end
+ *  between batches (measured: a 1M-field hash's longest stall 1.8 s before, when it was
+ *  read and emitted whole, 12.6 ms after; a 1M-entry stream's 1.5 s before, 22 ms after).
  *  cancel() and every failure remove both temp files. The cost next to the RDB base: the
  *  image is written and read back once more (and fsynced, which the sink always does).
- *  A big stream is still converted in one step (its groups refer to its entries).
  * Start-up with no AOF writes its (empty) base synchronously (buildBase), as Redis does.
  */
 

@@ -23,12 +23,12 @@ import { lzfDecompress } from './lzf.js';
 import { decodeListpack } from './listpack.js';
 import { decodeIntset } from './intset.js';
 import { decodeZiplist, decodeZipmap } from './ziplist.js';
-import { readStreamImage } from './stream.js';
+import { readStreamImage, readStreamMeta, StreamNodeReader, type StreamMeta } from './stream.js';
 import { BlobError, corrupt, RdbError, truncated, unsupported } from './errors.js';
 import { latin1Of } from '../../util/latin1.js';
 import { parseDouble } from '../../util/numbers.js';
 import * as K from './constants.js';
-import type { StreamImage } from '../../store/stream.js';
+import type { StreamId, StreamImage } from '../../store/stream.js';
 
 /** Where a file-backed reader gets its bytes. */
 export interface ByteSource {
@@ -73,7 +73,7 @@ export function isElementWise(type: number): boolean {
   return ELEMENT_COUNT_WHAT[type] !== undefined;
 }
 
-export type CollectionKind = 'list' | 'set' | 'zset' | 'hash';
+export type CollectionKind = 'list' | 'set' | 'zset' | 'hash' | 'stream';
 
 /** The collection an element-wise record type holds. */
 function collectionKind(type: number): CollectionKind {
@@ -517,8 +517,9 @@ export interface RdbVisitor<V> {
 /**
  * A big collection record in batches: an element-wise record (list, set, zset, hash,
  * quicklist) whose count is at least `minElements` comes as begin(), batch() per batch of
- * at most `batchSize` elements (a quicklist: per node), end(); the parse yields after each
- * batch. Smaller ones, and every other type, still come whole through key().
+ * at most `batchSize` elements (a quicklist: per node), end(); a type 19 stream as begin(),
+ * streamEntries() per node, streamMeta(), end(). The parse yields after each batch or node.
+ * Smaller records, and every other type, still come whole through key().
  */
 export interface RdbElementVisitor {
   readonly minElements: number;
@@ -526,6 +527,10 @@ export interface RdbElementVisitor {
   begin(db: number, key: string, kind: CollectionKind, expireAt: number): void;
   /** list, set: the elements; hash: field, value, …; zset: the members, `scores` beside. */
   batch(items: string[], scores: number[] | null): void;
+  /** A stream node's live entries, in ID order. */
+  streamEntries(entries: [StreamId, string[]][]): void;
+  /** What follows a stream's nodes. */
+  streamMeta(meta: StreamMeta): void;
   end(): void;
 }
 
@@ -621,6 +626,15 @@ export function* rdbParseSteps<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyCh
           } else {
             visitor.key(db, key, r.elementsValue(type, n, visitor.builder, valueAt), expireAt, at);
           }
+        } else if (elements !== undefined && type === K.RDB_TYPE_STREAM_LISTPACKS_2) {
+          elements.begin(db, key, 'stream', expireAt);
+          const nodes = new StreamNodeReader(r);
+          for (let entries: [StreamId, string[]][] = []; nodes.next(entries); entries = []) {
+            elements.streamEntries(entries);
+            yield;
+          }
+          elements.streamMeta(readStreamMeta(r, true, nodes, noEstimate));
+          elements.end();
         } else {
           visitor.key(db, key, r.value(type, visitor.builder), expireAt, at);
         }
@@ -629,6 +643,11 @@ export function* rdbParseSteps<V>(r: RdbReader, visitor: RdbVisitor<V>, verifyCh
       }
     }
   }
+}
+
+/** A type 19 record stores each group's entries-read: nothing to estimate. */
+function noEstimate(): bigint {
+  throw new Error('a type 19 stream has no entries-read to estimate');
 }
 
 function readTrailer(r: RdbReader, version: number, verify: boolean): RdbFileInfo['checksum'] {

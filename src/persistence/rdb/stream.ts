@@ -458,21 +458,47 @@ function estimateEntriesRead(entries: [StreamId, string[]][], lastId: StreamId, 
  * the offset of the part that is wrong, truncation where the bytes ran out).
  */
 export function readStreamImage(r: RdbReader, v2: boolean): StreamImage {
-  const nodes = r.length('a stream node count');
+  const nodes = new StreamNodeReader(r);
   const entries: [StreamId, string[]][] = [];
-  let prevKey = '';
-  let last = '';
-  for (let n = 0; n < nodes; n++) {
+  while (nodes.next(entries));
+  const meta = readStreamMeta(r, v2, nodes, (lastId, id) => estimateEntriesRead(entries, lastId, id));
+  return { entries, ...meta };
+}
+
+/**
+ * A stream record's nodes read one at a time (RdbElementVisitor takes a big stream a node
+ * at a time this way), each checked against the ones before it.
+ */
+export class StreamNodeReader {
+  /** Live entries read so far. */
+  live = 0;
+  /** The last entry ID read, live or deleted ('' before any). */
+  last = '';
+  /** The last live entry ID ('' before any). */
+  lastLive = '';
+  private left: number;
+  private prevKey = '';
+
+  constructor(private readonly r: RdbReader) {
+    this.left = r.length('a stream node count');
+  }
+
+  /** Read the next node's live entries into `out`; false (nothing read) after the last node. */
+  next(out: [StreamId, string[]][]): boolean {
+    if (this.left === 0) return false;
+    this.left--;
+    const r = this.r;
     const keyAt = r.offset;
     const key = r.string('a stream node key');
     if (key.length !== 16) throw corrupt(`Stream node key entry is not the size of a stream ID (${key.length} bytes)`, keyAt);
-    if (key === prevKey) throw corrupt('Listpack re-added with existing key', keyAt);
-    if (key <= last) throw corrupt(`Stream node ${formatStreamId(key)} does not follow entry ${formatStreamId(last)}`, keyAt);
-    prevKey = key;
+    if (key === this.prevKey) throw corrupt('Listpack re-added with existing key', keyAt);
+    if (key <= this.last) throw corrupt(`Stream node ${formatStreamId(key)} does not follow entry ${formatStreamId(this.last)}`, keyAt);
+    this.prevKey = key;
     const lpAt = r.offset;
     const blob = r.blob('a stream listpack');
+    const before = out.length;
     try {
-      last = decodeNode(key, blob, last, entries);
+      this.last = decodeNode(key, blob, this.last, out);
     } catch (err) {
       if (err instanceof BlobError) {
         const where = err.message.startsWith('Empty') ? err.message : `Stream listpack integrity check failed: ${err.message} (blob byte ${err.at})`;
@@ -480,16 +506,27 @@ export function readStreamImage(r: RdbReader, v2: boolean): StreamImage {
       }
       throw err;
     }
+    this.live += out.length - before;
+    if (out.length > before) this.lastLive = out[out.length - 1]![0];
+    return true;
   }
+}
+
+/**
+ * What follows a stream record's nodes (read through `nodes`): length, IDs, counters and
+ * groups. `estimate` gives a type 15 group's entries-read (Redis's estimate from the
+ * entries; type 19 stores it).
+ */
+export function readStreamMeta(r: RdbReader, v2: boolean, nodes: StreamNodeReader, estimate: (lastId: StreamId, id: StreamId) => bigint): StreamMeta {
   const lengthAt = r.offset;
   const length = r.length('a stream length');
-  if (length !== entries.length) {
-    throw corrupt(`Stream length ${length} inconsistent with the ${entries.length} live entries of its nodes`, lengthAt);
+  if (length !== nodes.live) {
+    throw corrupt(`Stream length ${length} inconsistent with the ${nodes.live} live entries of its nodes`, lengthAt);
   }
   const lastAt = r.offset;
   const lastId = readId(r, 'a stream last ID');
-  if (entries.length > 0 && entries[entries.length - 1]![0] > lastId) {
-    throw corrupt(`Stream last ID ${formatStreamId(lastId)} is below its entry ${formatStreamId(entries[entries.length - 1]![0])}`, lastAt);
+  if (nodes.live > 0 && nodes.lastLive > lastId) {
+    throw corrupt(`Stream last ID ${formatStreamId(lastId)} is below its entry ${formatStreamId(nodes.lastLive)}`, lastAt);
   }
   let maxDeletedId = STREAM_ID_MIN;
   let entriesAdded = BigInt(length);
@@ -508,10 +545,10 @@ export function readStreamImage(r: RdbReader, v2: boolean): StreamImage {
     groupNames.add(name);
     const groupLast = readId(r, 'a consumer group last ID');
     const entriesRead = v2 ? BigInt.asIntN(64, r.lengthU64('a consumer group entries-read counter'))
-      : estimateEntriesRead(entries, lastId, groupLast);
+      : estimate(lastId, groupLast);
     groups.push(readGroup(r, name, groupLast, entriesRead));
   }
-  return { entries, lastId, maxDeletedId, entriesAdded, groups };
+  return { lastId, maxDeletedId, entriesAdded, groups };
 }
 
 /** A group's PEL and consumers, checked against each other. */

@@ -204,7 +204,7 @@ describe('RESP base in two phases (driven by step)', () => {
     });
   });
 
-  it('converts a big collection a batch at a time: many slices per key, the same dataset', async () => {
+  it('converts a big collection a batch at a time and a stream a node at a time: many slices per key, the same dataset', async () => {
     await withFilled({}, async (s, c, dir) => {
       const n = 20_000;
       const big = (f: (i: number) => string[]) => Array.from({ length: n }, (_, i) => f(i)).flat();
@@ -212,23 +212,28 @@ describe('RESP base in two phases (driven by step)', () => {
         ['HSET', 'h20k', ...big((i) => [`f${i}`, `v${i}`])], ['SADD', 's20k', ...big((i) => [`m${i}`])],
         ['ZADD', 'z20k', ...big((i) => [String(i / 3), `m${i}`])], ['RPUSH', 'l20k', ...big((i) => [`e${i}`])],
         ['PEXPIRE', 'z20k', '100000000'], ['ZADD', 'z20k', '-inf', 'low', '+inf', 'high'],
+        ...Array.from({ length: n }, (_, i) => ['XADD', 'x20k', `${i + 1}-1`, 'f', `v${i}`]),
+        ['XDEL', 'x20k', '2-1', '500-1'], ['XGROUP', 'CREATE', 'x20k', 'g', '0'],
+        ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '3', 'STREAMS', 'x20k', '>'], ['PEXPIRE', 'x20k', '100000000'],
       ]);
       const t = Date.now();
       const expected = model(s.keyspace, t);
       const { base, path } = startManual(s, dir);
       await finishSnapshot(base);
-      // One yield per record or batch (1,024 elements, or a list node of up to 8 KB): at
-      // least 20 steps for each big key, where a key converted whole is one step.
+      // One yield per record or batch (1,024 elements, a list node of up to 8 KB, a stream
+      // node of 100 entries): at least 20 steps for each big key, 200 for the stream,
+      // where a key converted whole is one step.
       let steps = 0;
       for (; !base.step(1); steps++) {
-        if (steps === 10) await c.pipeline([['HSET', 'h20k', 'f1', 'after-T'], ['DEL', 's20k'], ['LPUSH', 'l20k', 'after-T']]);
+        if (steps === 10) await c.pipeline([['HSET', 'h20k', 'f1', 'after-T'], ['DEL', 's20k'], ['LPUSH', 'l20k', 'after-T'], ['XADD', 'x20k', '*', 'f', 'after-T']]);
         await tick();
       }
       await base.done;
-      assert.ok(steps >= expected.size + 4 * (Math.ceil(n / 1024) - 1), `${steps} steps, ${expected.size} keys`);
+      assert.ok(steps >= expected.size + 4 * (Math.ceil(n / 1024) - 1) + (n / 100 - 1), `${steps} steps, ${expected.size} keys`);
       const text = readFileSync(path, 'latin1');
       assert.ok(!text.includes('after-T'), 'a write made after T is in the base');
       assert.match(text, /\*3\r\n\$9\r\nPEXPIREAT\r\n\$4\r\nz20k\r\n/);
+      assert.match(text, /\*3\r\n\$9\r\nPEXPIREAT\r\n\$4\r\nx20k\r\n/);
       assert.deepEqual(await loadBase(path, t), expected);
     });
   });
