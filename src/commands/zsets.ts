@@ -337,8 +337,9 @@ interface RangeRequest {
 function zrangeGeneric(c: Client, argv: string[], keyIdx: number, optIdx: number, by: number, rev: boolean, dstKey: string | null): void {
   const req: RangeRequest = { by, rev, withscores: false, offset: 0, limit: -1, minArg: argv[keyIdx + 1]!, maxArg: argv[keyIdx + 2]! };
   let hasLimit = false;
-  // ZRANGE alone chooses its type and direction with options; the older forms fix them.
-  let autoType = dstKey !== null || argv[0]!.toLowerCase() === 'zrange';
+  // ZRANGE and ZRANGESTORE (the forward rank forms) choose type and direction with options;
+  // the older forms fix them. Not told by argv[0], which rename-command may have changed.
+  let autoType = by === BY_RANK && !rev;
   let autoDir = autoType;
   for (let j = optIdx; j < argv.length; j++) {
     const opt = argv[j]!.toLowerCase();
