@@ -127,6 +127,27 @@ export const knownDifferences: readonly KnownDifference[] = [
   },
   {
     section: 'Protocol and connections',
+    title: 'rename-command of a subcommand',
+    reason: '`rename-command config|get x` stops start-up with `No such command in rename-command`; Redis 7.0.15 finds '
+      + 'the subcommand, fails an assertion and crashes.',
+    probe: async () => {
+      const args = ['--rename-command', 'config|get', 'x'];
+      const dir = tempDir('known-diff-rename-');
+      let vellum: unknown = 'started';
+      let redis: unknown = 'started';
+      try {
+        await startVellum({ dir, args }).then((s) => s.stop(), (err: Error) => { vellum = err.message.split('\n').at(-1); });
+        await startRedis(args, dir).then((s) => s.stop(), (err: Error) => {
+          redis = /ASSERTION FAILED/.test(err.message) ? 'crashed: ASSERTION FAILED' : err.message;
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return [vellum, redis];
+    },
+  },
+  {
+    section: 'Protocol and connections',
     title: 'requirepass',
     reason: 'After `CONFIG SET requirepass ""` already-connected clients stay authenticated if a password is set '
       + 'again.',
@@ -542,6 +563,34 @@ export const knownDifferences: readonly KnownDifference[] = [
     reason: 'Loading blocks the server until done: a client connecting meanwhile waits rather than getting `-LOADING`. '
       + 'Keys do not expire while an AOF loads.',
     notProbed: 'needs a client to arrive in the middle of a load, which is a race on both servers',
+  },
+  {
+    section: 'Persistence',
+    title: 'AOF loading under rename-command',
+    reason: 'The loader finds a command under its new name, as Redis does, and also under its own name when '
+      + 'rename-command took that name away (Redis\'s lookupCommandOrOriginal). Redis refuses to start on such an AOF '
+      + '("Unknown command \'SREM\' reading the append only file"), though it writes one itself: with '
+      + '`rename-command SREM ""`, SPOP is logged as SREM. Vellum loads the AOF it wrote.',
+    probe: async () => {
+      const aof = Buffer.concat([encodeCommand(['SADD', 's', 'a', 'b']), encodeCommand(['SREM', 's', 'a'])]);
+      const args = ['--appendonly', 'yes', '--rename-command', 'SREM', ''];
+      const loaded = async (start: (dir: string) => Promise<RunningServer>): Promise<unknown> => {
+        const dir = aofDir(aof);
+        try {
+          const server = await start(dir);
+          try {
+            return await (await server.client()).call('SMEMBERS', 's');
+          } finally {
+            await server.stop();
+          }
+        } catch (err) {
+          return `refused to start: ${/Unknown command '[^']*'/.exec((err as Error).message)?.[0] ?? (err as Error).message}`;
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      };
+      return [await loaded((dir) => startVellum({ dir, args })), await loaded((dir) => startRedis(args, dir))];
+    },
   },
   {
     section: 'Persistence',

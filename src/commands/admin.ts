@@ -19,6 +19,8 @@ import type { Server } from '../server/server.js';
 import { allowProtectedAction, unwatchAll } from '../server/server.js';
 import { genInfoString } from '../server/info.js';
 import { REDIS_VERSION } from '../config/config.js';
+// index.ts imports this file too: its bindings are read only inside handlers, once both are loaded.
+import { allCommands } from './index.js';
 import { errors } from '../protocol/reply.js';
 import { stringMatch } from '../util/glob.js';
 import { parseLongLong } from '../util/numbers.js';
@@ -204,13 +206,17 @@ function setNameOrReply(c: Client, name: string): boolean {
   return true;
 }
 
-/** Full names ("client|list") of every command and subcommand, built on first use. */
+/**
+ * Full names ("client|list") of every command and subcommand, built on first use: from the
+ * whole table, since a server's own may lack what rename-command removed, and a renamed
+ * command keeps its own name (Redis's cmd->fullname).
+ */
 let fullNames: Map<CommandSpec, string> | null = null;
 
-export function commandFullName(server: Server, spec: CommandSpec): string {
+export function commandFullName(spec: CommandSpec): string {
   if (fullNames === null) {
     fullNames = new Map();
-    for (const cmd of server.dispatcher.commands) {
+    for (const cmd of allCommands) {
       fullNames.set(cmd, cmd.name);
       for (const s of cmd.subcommands ?? []) fullNames.set(s, `${cmd.name}|${s.name}`);
     }
@@ -258,7 +264,7 @@ function clientInfoString(c: Client): string {
     `flags=${flags} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=0 ` +
     `multi=${c.multi === null ? -1 : c.multi.length} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 ` +
     `rbs=0 rbp=0 obl=${c.out.length} oll=0 omem=0 tot-mem=0 events=r ` +
-    `cmd=${c.lastCommand === null ? 'NULL' : commandFullName(server, c.lastCommand)} user=default redir=-1 resp=${c.resp}`;
+    `cmd=${c.lastCommand === null ? 'NULL' : commandFullName(c.lastCommand)} user=default redir=-1 resp=${c.resp}`;
 }
 
 function clientIdCommand(c: Client): void {
@@ -453,8 +459,8 @@ function clientNoEvictCommand(c: Client, argv: string[]): void {
   c.addReplyOk();
 }
 
-function clientHelpCommand(c: Client): void {
-  c.addReplyHelp('client', [
+function clientHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, [
     'GETREDIR',
     '    Return the client ID we are redirecting to when tracking is enabled.',
     'GETNAME',
@@ -534,7 +540,7 @@ function configGetCommand(c: Client, argv: string[]): void {
 /** CONFIG SET name value [name value ...]: all pairs or none. */
 function configSetCommand(c: Client, argv: string[]): void {
   if (argv.length % 2 !== 0) {
-    c.addReplyError(`ERR wrong number of arguments for 'config|set' command`);
+    c.addReplyError(errors.syntax);
     return;
   }
   const pairs: [string, string][] = [];
@@ -573,8 +579,8 @@ function configRewriteCommand(c: Client): void {
   }
 }
 
-function configHelpCommand(c: Client): void {
-  c.addReplyHelp('config', [
+function configHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, [
     'GET <pattern>',
     '    Return parameters matching the glob-like <pattern> and their values.',
     'SET <directive> <value>',
@@ -600,7 +606,7 @@ function lookupByFullName(server: Server, name: string): CommandSpec | undefined
 /** COMMAND INFO's 10-element entry (Redis's addReplyCommandInfo). */
 function addReplyCommandInfo(c: Client, spec: CommandSpec): void {
   c.addReplyArrayLen(10);
-  c.addReplyBulk(commandFullName(c.server, spec));
+  c.addReplyBulk(commandFullName(spec));
   c.addReplyInt(spec.arity);
   addReplyStatusSet(c, flagNames(spec));
   c.addReplyInt(spec.keys[0]);
@@ -716,7 +722,7 @@ function addReplyCommandDocs(c: Client, spec: CommandSpec): void {
     c.addReplyBulk('subcommands');
     c.addReplyMapLen(subs.length);
     for (const s of subs) {
-      c.addReplyBulk(commandFullName(c.server, s));
+      c.addReplyBulk(commandFullName(s));
       addReplyCommandDocs(c, s);
     }
   }
@@ -732,7 +738,7 @@ function commandDocsCommand(c: Client, argv: string[]): void {
   }
   c.addReplyMapLen(found.length);
   for (const spec of found) {
-    c.addReplyBulk(commandFullName(c.server, spec));
+    c.addReplyBulk(commandFullName(spec));
     addReplyCommandDocs(c, spec);
   }
 }
@@ -754,7 +760,7 @@ function commandListCommand(c: Client, argv: string[]): void {
   const names: string[] = [];
   for (const spec of c.server.dispatcher.commands) {
     for (const s of [spec, ...(spec.subcommands ?? [])]) {
-      const name = commandFullName(c.server, s);
+      const name = commandFullName(s);
       if (filter === null || filter(s, name)) names.push(name);
     }
   }
@@ -803,8 +809,8 @@ function commandGetkeysCommand(c: Client, argv: string[]): void {
   }
 }
 
-function commandHelpCommand(c: Client): void {
-  c.addReplyHelp('command', [
+function commandHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, [
     '(no subcommand)',
     '    Return details about all Redis commands.',
     'COUNT',

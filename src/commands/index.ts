@@ -1,6 +1,11 @@
 /**
  * The command table: every family's specs, in one list. Each family file owns its
  * commands' metadata and handlers (style.md R6).
+ *
+ * A server looks commands up in its own table by name (commandTable): the one below, or
+ * the one its rename-command lines made (config.ts). The specs themselves never change, so
+ * a renamed command keeps its own name in COMMAND INFO, error texts and INFO commandstats,
+ * as Redis's cmd->fullname does.
  */
 
 import type { CommandSpec } from './spec.js';
@@ -27,3 +32,21 @@ export const allCommands: readonly CommandSpec[] = [
   ...connection, ...admin, ...transactions, ...pubsub, ...monitor, ...keys, ...expire, ...strings, ...bitops,
   ...lists, ...hashes, ...sort, ...sets, ...zsets, ...streams, ...persistence, ...bgsave, ...aof,
 ];
+
+/** Every top-level command by its own name: the table before any rename-command. */
+export const commandsByName: ReadonlyMap<string, CommandSpec> = new Map(allCommands.map((spec) => [spec.name, spec]));
+
+/**
+ * A server's table by name: commandsByName itself, or after rename-command the names the
+ * config left (`renamed`: lower-case name → the command's own name).
+ */
+export function commandTable(renamed: ReadonlyMap<string, string> | null): ReadonlyMap<string, CommandSpec> {
+  if (renamed === null) return commandsByName;
+  const table = new Map<string, CommandSpec>();
+  for (const [name, original] of renamed) {
+    const spec = commandsByName.get(original);
+    if (spec === undefined) throw new Error(`rename-command: no command named ${original}`);
+    table.set(name, spec);
+  }
+  return table;
+}

@@ -6,6 +6,13 @@
  *
  * Errors at start-up are reported like Redis's "FATAL CONFIG FILE ERROR", plus the file name;
  * errors from CONFIG SET use Redis 7.0's wording.
+ *
+ * `rename-command` is no directive (CONFIG GET/SET never see it; CONFIG REWRITE keeps its
+ * lines as they are): as in Redis's config.c, each line edits the command table at once,
+ * so a later line sees what earlier ones left (`rename-command GET ""` then `GET x` fails).
+ * The config cannot import that table (commands sit above config), so the caller passes
+ * the commands' names (startServer does) and the result is one map per Config, read once
+ * by the server's dispatcher to build its own table: no process-wide state.
  */
 
 import { readFileSync } from 'node:fs';
@@ -64,17 +71,24 @@ export class Config {
   applyHook: ApplyHook | null = null;
   /** A save line was read at start-up: later ones add save points. */
   private saveLoaded = false;
+  /** See renamedCommands. */
+  private renamed: Map<string, string> | null = null;
 
-  constructor() {
+  /**
+   * `commandNames`: every top-level command's own name, the table rename-command edits.
+   * Without it, any rename-command line fails as naming no command.
+   */
+  constructor(private readonly commandNames: readonly string[] = []) {
     for (const d of directives) this.values.set(d.name, defaultValue(d));
   }
 
   /**
    * Build a config from command-line style arguments: an optional config file path first,
-   * then `--name value...` pairs, as redis-server takes them. Throws ConfigError.
+   * then `--name value...` pairs, as redis-server takes them; `commandNames` as for the
+   * constructor. Throws ConfigError.
    */
-  static fromArgs(args: readonly string[], options: ConfigOptions = {}): Config {
-    const config = new Config();
+  static fromArgs(args: readonly string[], options: ConfigOptions = {}, commandNames: readonly string[] = []): Config {
+    const config = new Config(commandNames);
     let i = 0;
     if (args.length > 0 && !args[0]!.startsWith('--')) {
       const path = args[0]!;
@@ -126,6 +140,11 @@ export class Config {
         this.loadText(readConfigFile(argv![1]!), argv![1]!);
         continue;
       }
+      if (name === 'rename-command' && argv!.length === 3) {
+        const err = this.renameCommand(argv![1]!, argv![2]!);
+        if (err !== null) fail(err);
+        continue;
+      }
       if (deprecatedDirectives.get(name) === argv!.length - 1) continue;
       const d = directivesByName.get(name);
       if (d === undefined) fail('Bad directive or wrong number of arguments');
@@ -144,6 +163,33 @@ export class Config {
       if (typeof v === 'object' && v !== null && 'error' in v) fail(v.error);
       this.values.set(d!.name, v as ConfigValue);
     }
+  }
+
+  /**
+   * One rename-command line, as Redis's config.c applies it: `from` (any case) must name a
+   * command the table has now, which leaves it; unless `to` is "" (removal) the command
+   * comes back under `to`, which must be free. A "container|sub" name is no command here;
+   * Redis finds the subcommand and then fails an assertion. Returns the error, or null.
+   */
+  private renameCommand(from: string, to: string): string | null {
+    this.renamed ??= new Map(this.commandNames.map((n) => [n, n]));
+    const table = this.renamed;
+    const original = table.get(from.toLowerCase());
+    if (original === undefined) return 'No such command in rename-command';
+    table.delete(from.toLowerCase());
+    if (to === '') return null;
+    if (table.has(to.toLowerCase())) return 'Target command name already exists';
+    table.set(to.toLowerCase(), original);
+    return null;
+  }
+
+  /**
+   * The command table as rename-command lines left it: each name a command answers to
+   * (lower case) → the command's own name. null when there was no such line: the server
+   * then uses its table as built, at no cost.
+   */
+  get renamedCommands(): ReadonlyMap<string, string> | null {
+    return this.renamed;
   }
 
   /**

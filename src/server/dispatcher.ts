@@ -14,7 +14,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import { allCommands } from '../commands/index.js';
+import { allCommands, commandTable, commandsByName } from '../commands/index.js';
 import {
   ADMIN, LOADING, MAY_REPLICATE, NO_AUTH, NO_MULTI, READONLY, SKIP_MONITOR, TOUCHES_ARBITRARY_KEYS, WRITE, type CommandSpec,
 } from '../commands/spec.js';
@@ -42,8 +42,14 @@ const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'r
 const PUBSUB_ALLOWED = new Set(['subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
 export class Dispatcher {
-  /** Lower-case names, plus the upper-case spelling most clients send, to skip toLowerCase. */
+  /**
+   * Lower-case names, plus the upper-case spelling most clients send, to skip toLowerCase.
+   * Built once, from the names rename-command left (config.ts): lookups cost the same
+   * with renames or without.
+   */
   private readonly table = new Map<string, CommandSpec>();
+  /** Every top-level command this server answers to, for COMMAND and COMMAND COUNT. */
+  readonly commands: readonly CommandSpec[];
   readonly stats = new Map<CommandSpec, CommandStats>();
   private callDepth = 0;
   /** The last name looked up and its command: most requests repeat the previous name. */
@@ -54,10 +60,14 @@ export class Dispatcher {
   private monoBase = -Infinity;
 
   constructor(private readonly server: Server) {
-    for (const spec of allCommands) {
-      this.table.set(spec.name, spec);
-      this.table.set(spec.name.toUpperCase(), spec);
+    const renamed = server.config.renamedCommands;
+    for (const [name, spec] of commandTable(renamed)) {
+      this.table.set(name, spec);
+      this.table.set(name.toUpperCase(), spec);
     }
+    // rename-command "" removes commands; renamed ones keep their place and own name.
+    const present = new Set(this.table.values());
+    this.commands = renamed === null ? allCommands : allCommands.filter((spec) => present.has(spec));
   }
 
   lookup(name: string): CommandSpec | undefined {
@@ -72,9 +82,13 @@ export class Dispatcher {
     return cmd;
   }
 
-  /** Every top-level command, for COMMAND and COMMAND COUNT. */
-  get commands(): readonly CommandSpec[] {
-    return allCommands;
+  /**
+   * lookup, then a command's own name that rename-command took away (Redis's
+   * lookupCommandOrOriginal), for the AOF loader: the server itself logs some effects under
+   * their own names (SELECT, MULTI, DEL, PEXPIREAT, SREM…), whatever the renames.
+   */
+  lookupOrOriginal(name: string): CommandSpec | undefined {
+    return this.lookup(name) ?? commandsByName.get(name.toLowerCase());
   }
 
   /** Check, queue or run one request. */
@@ -94,8 +108,9 @@ export class Dispatcher {
       const container = cmd;
       const sub = findSub(container, argv[1]!);
       if (sub === undefined) {
-        return this.reject(c, container,
-          `ERR unknown subcommand '${(argv[1] ?? '').slice(0, 128)}'. Try ${container.name.toUpperCase()} HELP.`);
+        // No command was found, so none counts the rejection (Redis's lookupCommand is NULL).
+        return this.reject(c, undefined,
+          `ERR unknown subcommand '${(argv[1] ?? '').slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`);
       }
       cmd = sub;
       // A subcommand's arity counts the container's name too (config|get is -3).
@@ -109,7 +124,7 @@ export class Dispatcher {
     }
     if (c.inPubSub && c.resp === 2 && !PUBSUB_ALLOWED.has(cmd.name)) {
       return this.reject(c, cmd,
-        `ERR Can't execute '${fullName(argv, cmd)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+        `ERR Can't execute '${fullName(this.lookup(argv[0]!)!, cmd)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
     }
     if (server.loading && !(cmd.flags & LOADING)) return this.reject(c, cmd, errors.loading);
     const misconf = server.writeRefusal(cmd);
@@ -240,6 +255,7 @@ function findSub(container: CommandSpec, name: string): CommandSpec | undefined 
   return container.subcommands!.find((s) => s.name === lower);
 }
 
-function fullName(argv: readonly string[], cmd: CommandSpec): string {
-  return cmd.name === argv[0]!.toLowerCase() ? cmd.name : `${argv[0]!.toLowerCase()}|${cmd.name}`;
+/** Redis's cmd->fullname: `cmd` itself, or a subcommand of `container`, under their own names. */
+function fullName(container: CommandSpec, cmd: CommandSpec): string {
+  return cmd === container ? cmd.name : `${container.name}|${cmd.name}`;
 }

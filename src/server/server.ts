@@ -20,6 +20,7 @@ import { resolve } from 'node:path';
 import { Config, type ConfigOptions, type ConfigValue, type BindAddress, VERSION } from '../config/config.js';
 import { Keyspace } from '../store/index.js';
 import { WRITE, type CommandSpec } from '../commands/spec.js';
+import { commandsByName } from '../commands/index.js';
 import { Persistence } from '../persistence/index.js';
 import { BlockingManager } from './blocking.js';
 import { Client, type SyncGate } from './client.js';
@@ -500,7 +501,8 @@ export type StartOptions = ConfigOptions & {
  */
 export async function startServer(options: StartOptions = {}): Promise<ServerHandle> {
   const { args = [], ...rest } = options;
-  const config = Config.fromArgs(args, rest);
+  // The command names are the table rename-command lines edit.
+  const config = Config.fromArgs(args, rest, [...commandsByName.keys()]);
   const server = new Server(config);
   await server.listen();
   server.logBanner();

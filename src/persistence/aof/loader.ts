@@ -254,7 +254,9 @@ function loadSingleFile(server: Server, io: AofIo, c: Client, path: string, name
   const result = scanAof(buf, pos, (argv, offset) => {
     if (argv[0] !== lastName) {
       lastName = argv[0]!;
-      lastCmd = server.dispatcher.lookup(lastName);
+      // Under a renamed command's new name, as Redis finds it; under its own name too, where
+      // Redis refuses: the server itself logs SREM, PEXPIREAT, MULTI… by their own names.
+      lastCmd = server.dispatcher.lookupOrOriginal(lastName);
     }
     const cmd = resolveSubcommand(lastCmd, argv);
     if (cmd === undefined) {
