@@ -122,7 +122,7 @@ function expireGenericCommand(c: Client, argv: string[], basetime: number, secon
   }
   const whenText = deadlineText(raw, seconds, basetime);
   if (whenText === null) {
-    c.addReplyError(errors.invalidExpire(argv[0]!.toLowerCase()));
+    c.addReplyError(errors.invalidExpire(c.lastCommand!.name));
     return;
   }
   const when = Number(whenText);

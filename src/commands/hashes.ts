@@ -78,7 +78,7 @@ function commitHash(c: Client, key: string, h: HashValue, changes: number): void
 /** HSET key field value [field value …], and HMSET (replies OK). */
 function hsetCommand(c: Client, argv: string[]): void {
   if (argv.length % 2 === 1) {
-    c.addReplyError(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`);
+    c.addReplyError(`ERR wrong number of arguments for '${c.lastCommand!.name}' command`);
     return;
   }
   const key = argv[1];

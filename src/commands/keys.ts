@@ -425,6 +425,6 @@ const OBJECT_HELP: readonly string[] = [
   '    <key>.',
 ];
 
-function objectHelpCommand(c: Client): void {
-  c.addReplyHelp('object', OBJECT_HELP);
+function objectHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, OBJECT_HELP);
 }

@@ -188,7 +188,7 @@ function rpushxCommand(c: Client, argv: string[]): void { pushGeneric(c, argv, T
 
 function popGeneric(c: Client, argv: string[], where: number): void {
   if (argv.length > 3) {
-    c.addReplyError(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`);
+    c.addReplyError(`ERR wrong number of arguments for '${c.lastCommand!.name}' command`);
     return;
   }
   const hasCount = argv.length === 3;

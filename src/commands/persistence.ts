@@ -174,7 +174,7 @@ function debugCommand(c: Client, argv: string[]): void {
   if (!allowProtectedAction(c.server.config.string('enable-debug-command'), c)) return c.addReplyError(DEBUG_REFUSED);
   const sub = argv[1]!.toLowerCase();
   if (sub === 'help' && argv.length === 2) {
-    c.addReplyHelp('DEBUG', [
+    c.addReplyHelp(argv[0]!, [
       'OBJECT <key>',
       '    Show low level info about the key and associated value.',
       'RELOAD [option ...]',

@@ -128,8 +128,8 @@ function pubsubNumpatCommand(c: Client): void {
   c.addReplyInt(c.server.pubsub.patterns.size);
 }
 
-function pubsubHelpCommand(c: Client): void {
-  c.addReplyHelp('pubsub', [
+function pubsubHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, [
     'CHANNELS [<pattern>]',
     "    Return the currently active channels matching a <pattern> (default: '*').",
     'NUMPAT',

@@ -969,8 +969,8 @@ function xgroupDelconsumerCommand(c: Client, argv: string[]): void {
   c.addReplyInt(pending);
 }
 
-function xgroupHelpCommand(c: Client): void {
-  c.addReplyHelp('xgroup', [
+function xgroupHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, [
     'CREATE <key> <groupname> <id|$> [option]',
     '    Create a new consumer group. Options are:',
     '    * MKSTREAM',
@@ -1481,8 +1481,8 @@ function xinfoConsumersCommand(c: Client, argv: string[]): void {
   }
 }
 
-function xinfoHelpCommand(c: Client): void {
-  c.addReplyHelp('xinfo', [
+function xinfoHelpCommand(c: Client, argv: string[]): void {
+  c.addReplyHelp(argv[0]!, [
     'CONSUMERS <key> <groupname>',
     '    Show consumers of <groupname>.',
     'GROUPS <key>',

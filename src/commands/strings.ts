@@ -179,7 +179,7 @@ function optionDeadline(c: Client, flags: number, arg: string, cmd: string): num
 function setGenericCommand(c: Client, argv: string[], flags: number, key: string, value: string, expireArg: string | null): void {
   let deadline = -1;
   if (expireArg !== null) {
-    deadline = optionDeadline(c, flags, expireArg, argv[0]!.toLowerCase());
+    deadline = optionDeadline(c, flags, expireArg, c.lastCommand!.name);
     if (deadline < 0) return;
   }
   if (flags & SET_GET) {

@@ -30,6 +30,7 @@ import {
 const RENAMES: readonly (readonly [string, string])[] = [
   ['FLUSHALL', ''], ['SREM', ''], ['config', 'cfg_9f2a'], ['get', 'G'], ['G', 'gg'], ['MULTI', 'begin_tx'],
   ['EXEC', 'commit_tx'], ['INCRBYFLOAT', 'ibf'], ['EXPIRE', 'exp'], ['SADD', 'sa'], ['ZRANGE', 'zr'], ['BLPOP', 'bl'],
+  ['SETEX', 'sx'], ['RPOP', 'rp'], ['HSET', 'hs'], ['OBJECT', 'obj'], ['XINFO', 'xi'], ['PUBSUB', 'ps'],
 ];
 const ARGS = RENAMES.flatMap(([from, to]) => ['--rename-command', from, to]);
 const REMOVED = RENAMES.filter(([, to]) => to === '').length;
@@ -99,6 +100,13 @@ describe('rename-command matches Redis 7.0.15', { skip: redisSkip }, () => {
       ['gg'], ['gg', 'a', 'b'], ['cfg_9f2a'], ['cfg_9f2a', 'get'], ['cfg_9f2a', 'set', 'timeout'],
       ['cfg_9f2a', 'set', 'timeout', '0', 'hz'], ['cfg_9f2a', 'nosuch'], ['Cfg_9F2a', 'nosuch', 'x'],
       ['cfg_9f2a', 'HELP'], ['ibf', 'f'], ['exp', 'k'], ['sa', 's'], ['zr', 'z', '0'], ['bl', 'l'],
+    ]);
+  });
+
+  test('handlers name a renamed command by its own name in errors, HELP titles by the name sent', async () => {
+    await pair.sequence([
+      ['sx', 'k', '-5', 'v'], ['SET', 'k', 'v', 'EX', '0'], ['exp', 'k', '99999999999999999999'], ['rp', 'l', '1', '2'],
+      ['hs', 'h', 'f'], ['obj', 'HELP'], ['xi', 'HELP'], ['ps', 'HELP'],
     ]);
   });
 
