@@ -19,26 +19,29 @@
  *    every 10 ms, Redis's fork child added (it counts shared pages twice, so PSS from
  *    smaps_rollup, sampled every 50 ms, is shown too); the longest stall: Vellum's
  *    vellum_aof_rewrite_max_stall_usec (start, slices, hooks, manifest swap) against Redis's
- *    latest_fork_usec; the duration (±10 ms).
+ *    latest_fork_usec; the duration (±10 ms);
+ *  - resp-base: the same BGREWRITEAOF with `aof-use-rdb-preamble no` on two big keys, a hash of
+ *    `--big` fields and a stream of `--big` entries (one group with 1,000 pending), no load:
+ *    the longest stall and the duration. Vellum converts such keys a batch at a time.
  * Develop with tiny sizes (--keys 20000 --rewrite-keys 20000 -n 5000); the full run wants
  * a quiet machine.
  *
- *   node dist/bench/aof.js [--cases ingest,replay,always,rewrite] [--keys 1000000]
- *                          [--rewrite-keys 1000000] [-n 200000] [-c 50]
+ *   node dist/bench/aof.js [--cases ingest,replay,always,rewrite,resp-base] [--keys 1000000]
+ *                          [--rewrite-keys 1000000] [--big 1000000] [-n 200000] [-c 50]
  */
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import {
-  cli, fmt, MiB, parseFlags, pipe, redisBenchmark, rssBytes, setStream, sleep, startServer, statusBytes, stopServer,
+  cli, fmt, MiB, parseFlags, pipe, redisBenchmark, respStream, rssBytes, setStream, sleep, startServer, statusBytes, stopServer,
   Table, type ServerName, type ServerProcess,
 } from './lib.js';
 
-const CASES = ['ingest', 'replay', 'always', 'rewrite'];
+const CASES = ['ingest', 'replay', 'always', 'rewrite', 'resp-base'];
 const opts = parseFlags(
   process.argv.slice(2),
-  { cases: CASES, keys: 1_000_000, rewriteKeys: 1_000_000, requests: 200_000, clients: 50 },
-  { '--cases': 'cases', '--keys': 'keys', '--rewrite-keys': 'rewriteKeys', '-n': 'requests', '-c': 'clients' },
+  { cases: CASES, keys: 1_000_000, rewriteKeys: 1_000_000, big: 1_000_000, requests: 200_000, clients: 50 },
+  { '--cases': 'cases', '--keys': 'keys', '--rewrite-keys': 'rewriteKeys', '--big': 'big', '-n': 'requests', '-c': 'clients' },
   CASES,
 );
 
@@ -135,28 +138,54 @@ async function rewrite(name: ServerName): Promise<Rewrite> {
     const pssTimer = setInterval(() => { peakPss = Math.max(peakPss, sum(family(p.pid), pssBytes)); }, 50);
     try {
       await sleep(200);
-      const t0 = performance.now();
-      const reply = await cli(p, 'BGREWRITEAOF');
-      if (!/rewriting started/.test(reply)) throw new Error(`${name}: BGREWRITEAOF: ${reply}`);
-      let info = '';
-      for (;;) {
-        info = await cli(p, 'INFO', 'persistence');
-        if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
-        await sleep(10);
-      }
-      const durationMs = performance.now() - t0;
-      if (!/aof_last_bgrewrite_status:ok/.test(info)) throw new Error(`${name}: the rewrite failed`);
-      const stats = await cli(p, 'INFO', 'stats');
-      const field = name === 'redis' ? /latest_fork_usec:(\d+)/.exec(stats) : /vellum_aof_rewrite_max_stall_usec:(\d+)/.exec(info);
+      const { stallUsec, durationMs } = await bgrewriteaof(p);
       return {
-        rssBefore, peakExtraRss: peakRss - rssBefore, pssBefore, peakExtraPss: peakPss - pssBefore,
-        stallUsec: Number(field?.[1] ?? NaN), durationMs,
+        rssBefore, peakExtraRss: peakRss - rssBefore, pssBefore, peakExtraPss: peakPss - pssBefore, stallUsec, durationMs,
       };
     } finally {
       clearInterval(rssTimer);
       clearInterval(pssTimer);
       load.kill();
     }
+  } finally {
+    await stopServer(p);
+  }
+}
+
+/** BGREWRITEAOF, waited for by polling INFO every 10 ms: its longest stall (Redis: the fork) and duration. */
+async function bgrewriteaof(p: ServerProcess): Promise<{ stallUsec: number; durationMs: number }> {
+  const t0 = performance.now();
+  const reply = await cli(p, 'BGREWRITEAOF');
+  if (!/rewriting started/.test(reply)) throw new Error(`${p.name}: BGREWRITEAOF: ${reply}`);
+  let info = '';
+  for (;;) {
+    info = await cli(p, 'INFO', 'persistence');
+    if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
+    await sleep(10);
+  }
+  const durationMs = performance.now() - t0;
+  if (!/aof_last_bgrewrite_status:ok/.test(info)) throw new Error(`${p.name}: the rewrite failed`);
+  const stats = await cli(p, 'INFO', 'stats');
+  const field = p.name === 'redis' ? /latest_fork_usec:(\d+)/.exec(stats) : /vellum_aof_rewrite_max_stall_usec:(\d+)/.exec(info);
+  return { stallUsec: Number(field?.[1] ?? NaN), durationMs };
+}
+
+/** The resp-base case: a RESP base of one big hash and one big stream. */
+async function respBase(name: ServerName): Promise<{ stallUsec: number; durationMs: number }> {
+  const p = await startServer(name, undefined, [...AOF, '--appendfsync', 'everysec', '--aof-use-rdb-preamble', 'no']);
+  try {
+    const perCommand = 1000;
+    const commands = Math.ceil(opts.big / perCommand);
+    await pipe(p, respStream(commands, (i) => {
+      const argv = ['HSET', 'bighash'];
+      for (let j = i * perCommand; j < Math.min(opts.big, (i + 1) * perCommand); j++) argv.push(`field:${j}`, `value:${j}`);
+      return argv;
+    }), commands);
+    await pipe(p, respStream(opts.big, (i) => ['XADD', 'bigstream', `${i + 1}-1`, 'f', `v${i}`, 'g', 'w']), opts.big);
+    await pipe(p, respStream(2, (i) => i === 0 ? ['XGROUP', 'CREATE', 'bigstream', 'g', '0']
+      : ['XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1000', 'STREAMS', 'bigstream', '>']), 2);
+    await sleep(1000);
+    return await bgrewriteaof(p);
   } finally {
     await stopServer(p);
   }
@@ -186,6 +215,12 @@ if (want('rewrite')) {
   table.compare('  RSS before (MB)', r.redis.rssBefore, r.vellum.rssBefore, mb);
   table.compare('  peak extra RSS, Redis with child (MB)', r.redis.peakExtraRss, r.vellum.peakExtraRss, mb);
   table.compare('  peak extra PSS (MB)', r.redis.peakExtraPss, r.vellum.peakExtraPss, mb);
+  table.compare('  longest stall (us; Redis: fork)', r.redis.stallUsec, r.vellum.stallUsec, fmt);
+  table.compare('  duration (ms)', r.redis.durationMs, r.vellum.durationMs, ms);
+}
+if (want('resp-base')) {
+  const r = await both(respBase);
+  table.row([`RESP base of a ${fmt(opts.big)}-field hash and stream`, '', '', '', '']);
   table.compare('  longest stall (us; Redis: fork)', r.redis.stallUsec, r.vellum.stallUsec, fmt);
   table.compare('  duration (ms)', r.redis.durationMs, r.vellum.durationMs, ms);
 }
