@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type Server, type StartOptions } from '../../src/index.js';
-import { RespClient } from './resp-client.js';
+import { RespClient, type Arg, type Reply } from './resp-client.js';
 
 export function tempDir(prefix = 'vellum-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -165,6 +165,27 @@ export async function waitBlocked(admin: RespClient, n: number): Promise<void> {
     await new Promise((r) => setImmediate(r));
   }
   throw new Error(`never saw ${n} blocked clients`);
+}
+
+/**
+ * Block each of `blocked` in turn, on a client of its own (waiting until the server counts
+ * it blocked), then run `then` through `admin`: the blocked clients' replies, in order.
+ * The clients are closed and the server seen with none blocked before it returns.
+ */
+export async function blockThenServe(server: RunningServer, admin: RespClient, blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
+  const clients = await Promise.all(blocked.map(() => server.client()));
+  try {
+    const pending: Promise<Reply>[] = [];
+    for (let i = 0; i < blocked.length; i++) {
+      pending.push(clients[i]!.call(...blocked[i]!));
+      await waitBlocked(admin, i + 1);
+    }
+    for (const cmd of then) await admin.call(...cmd);
+    return await Promise.all(pending);
+  } finally {
+    for (const c of clients) c.close();
+    await waitBlocked(admin, 0);
+  }
 }
 
 /** A server started as a child process, resolved once it logs that it is ready; rejected if it exits first. */

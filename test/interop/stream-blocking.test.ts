@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairSuite } from '../helpers/differential.js';
-import { redisSkip, type RunningServer, waitBlocked } from '../helpers/servers.js';
+import { blockThenServe, redisSkip, type RunningServer, waitBlocked } from '../helpers/servers.js';
 import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
 
 describe('blocking stream reads match Redis 7.0', { skip: redisSkip }, () => {
@@ -21,17 +21,8 @@ describe('blocking stream reads match Redis 7.0', { skip: redisSkip }, () => {
    */
   async function scenario(server: RunningServer, admin: RespClient, setup: Arg[][], blocked: Arg[][], then: Arg[][], after: Arg[][]): Promise<Reply[]> {
     for (const cmd of setup) await admin.call(...cmd);
-    const clients = await Promise.all(blocked.map(() => server.client()));
-    const pending: Promise<Reply>[] = [];
-    for (let i = 0; i < blocked.length; i++) {
-      pending.push(clients[i]!.call(...blocked[i]!));
-      await waitBlocked(admin, i + 1);
-    }
-    for (const cmd of then) await admin.call(...cmd);
-    const replies = await Promise.all(pending);
+    const replies = await blockThenServe(server, admin, blocked, then);
     for (const cmd of after) replies.push(await admin.call(...cmd));
-    for (const c of clients) c.close();
-    await waitBlocked(admin, 0);
     return replies;
   }
 

@@ -7,29 +7,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairSuite } from '../helpers/differential.js';
-import { redisSkip, type RunningServer, waitBlocked } from '../helpers/servers.js';
-import type { Arg, Reply, RespClient } from '../helpers/resp-client.js';
+import { blockThenServe, redisSkip } from '../helpers/servers.js';
+import type { Arg, Reply } from '../helpers/resp-client.js';
 
 describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => {
   const suite = pairSuite();
 
-  /** Run the same scenario on one server; returns the replies of the blocked clients in order. */
-  async function scenario(server: RunningServer, admin: RespClient, blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
-    const clients = await Promise.all(blocked.map(() => server.client()));
-    const pending: Promise<Reply>[] = [];
-    for (let i = 0; i < blocked.length; i++) {
-      pending.push(clients[i]!.call(...blocked[i]!));
-      await waitBlocked(admin, i + 1);
-    }
-    for (const cmd of then) await admin.call(...cmd);
-    const replies = await Promise.all(pending);
-    for (const c of clients) c.close();
-    return replies;
-  }
-
   async function same(blocked: Arg[][], then: Arg[][]): Promise<Reply[]> {
-    const v = await scenario(suite.pair.vellumServer, suite.pair.vellum, blocked, then);
-    const r = await scenario(suite.pair.redisServer, suite.pair.redis, blocked, then);
+    const v = await blockThenServe(suite.pair.vellumServer, suite.pair.vellum, blocked, then);
+    const r = await blockThenServe(suite.pair.redisServer, suite.pair.redis, blocked, then);
     assert.deepStrictEqual(v, r);
     return v;
   }
@@ -63,7 +49,7 @@ describe('blocking sorted-set pops match Redis 7.0', { skip: redisSkip }, () => 
   });
 
   test('propagation: the served pop goes out as ZPOPMIN/ZPOPMAX', async () => {
-    await scenario(suite.pair.vellumServer, suite.pair.vellum, [['BZPOPMIN', 'k', '0'], ['BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '3']], [['ZADD', 'k', '1', 'a', '2', 'b']]);
+    await blockThenServe(suite.pair.vellumServer, suite.pair.vellum, [['BZPOPMIN', 'k', '0'], ['BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '3']], [['ZADD', 'k', '1', 'a', '2', 'b']]);
     assert.deepEqual(suite.effects.map((e) => e.argv), [['ZADD', 'k', '1', 'a', '2', 'b'], ['ZPOPMIN', 'k'], ['ZPOPMAX', 'k', '1']]);
   });
 });
