@@ -258,6 +258,15 @@ const trimArgs = {
   minid: STREAM_ID_MIN,
 };
 
+/** The long at `arg` if ≥ 0; else null, having replied (XADD and XTRIM's `The <what> argument must be >= 0.`). */
+function nonNegativeOrReply(c: Client, arg: string, what: string): number | null {
+  const v = getLongOrReply(c, arg);
+  if (v === null) return null;
+  if (v >= 0) return v;
+  c.addReplyError(`ERR The ${what} argument must be >= 0.`);
+  return null;
+}
+
 /**
  * streamParseAddOrTrimArgsOrReply: the trimming options of XADD and XTRIM and, for XADD,
  * NOMKSTREAM and the ID. False after the error reply.
@@ -291,12 +300,8 @@ function parseAddTrimArgsOrReply(c: Client, argv: string[], xadd: boolean): bool
         i++;
       }
       if (lower === 'maxlen') {
-        const maxlen = getLongOrReply(c, argv[i + 1]!);
+        const maxlen = nonNegativeOrReply(c, argv[i + 1]!, 'MAXLEN');
         if (maxlen === null) return false;
-        if (maxlen < 0) {
-          c.addReplyError('ERR The MAXLEN argument must be >= 0.');
-          return false;
-        }
         a.maxlen = maxlen;
         a.strategy = TRIM_MAXLEN;
       } else {
@@ -308,12 +313,8 @@ function parseAddTrimArgsOrReply(c: Client, argv: string[], xadd: boolean): bool
       i++;
       a.argIdx = i;
     } else if (lower === 'limit' && moreargs > 0) {
-      const limit = getLongOrReply(c, argv[i + 1]!);
+      const limit = nonNegativeOrReply(c, argv[i + 1]!, 'LIMIT');
       if (limit === null) return false;
-      if (limit < 0) {
-        c.addReplyError('ERR The LIMIT argument must be >= 0.');
-        return false;
-      }
       a.limit = limit;
       limitGiven = true;
       i++;
