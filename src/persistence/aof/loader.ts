@@ -302,6 +302,7 @@ function loadSingleFile(server: Server, io: AofIo, c: Client, path: string, name
 }
 
 function runOne(c: Client, cmd: CommandSpec, argv: string[]): void {
+  c.lastCommand = cmd; // the running command, which handlers name in errors (Redis sets c->cmd too)
   c.propagateArgv = null;
   c.preventPropagation = false;
   cmd.run!(c, argv);
