@@ -460,7 +460,7 @@ function blockingPopGeneric(c: Client, argv: string[], where: number): void {
   if (deadline < 0) return;
   if (popFromKeys(c, argv, 1, argv.length - 2, where, -1)) return;
   if (c.inExec) return c.addReplyNullArray();
-  c.server.blocking.block(c, argv.slice(1, -1), deadline, c.server.dispatcher.lookup(argv[0])!, argv, 'null-array');
+  c.server.blocking.block(c, argv.slice(1, -1), deadline, c.lastCommand!, argv, 'null-array');
 }
 
 function blpopCommand(c: Client, argv: string[]): void { blockingPopGeneric(c, argv, HEAD); }
@@ -492,7 +492,7 @@ function lmpopGeneric(c: Client, argv: string[], at: number, blocking: boolean):
   }
   if (popFromKeys(c, argv, at + 1, numkeys, where, count)) return;
   if (!blocking || c.inExec) return c.addReplyNullArray();
-  c.server.blocking.block(c, argv.slice(at + 1, at + 1 + numkeys), deadline, c.server.dispatcher.lookup(argv[0])!, argv, 'null-array');
+  c.server.blocking.block(c, argv.slice(at + 1, at + 1 + numkeys), deadline, c.lastCommand!, argv, 'null-array');
 }
 
 function lmpopCommand(c: Client, argv: string[]): void { lmpopGeneric(c, argv, 1, false); }
@@ -504,7 +504,7 @@ function blmoveGeneric(c: Client, argv: string[], from: number, to: number, time
   if (deadline < 0) return;
   const v = c.db.lookupWrite(argv[1]);
   if (v !== undefined && !(v instanceof ListValue)) {
-    if (c.blocked !== null) return c.server.blocking.block(c, [argv[1]], deadline, c.server.dispatcher.lookup(argv[0])!, argv, 'null');
+    if (c.blocked !== null) return c.server.blocking.block(c, [argv[1]], deadline, c.lastCommand!, argv, 'null');
     return c.addReplyError(errors.wrongType);
   }
   const dirty = c.server.keyspace.dirty;
@@ -513,7 +513,7 @@ function blmoveGeneric(c: Client, argv: string[], from: number, to: number, time
     return;
   }
   if (c.inExec) return c.addReplyNull();
-  c.server.blocking.block(c, [argv[1]], deadline, c.server.dispatcher.lookup(argv[0])!, argv, 'null');
+  c.server.blocking.block(c, [argv[1]], deadline, c.lastCommand!, argv, 'null');
 }
 
 function blmoveCommand(c: Client, argv: string[]): void {

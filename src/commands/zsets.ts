@@ -667,7 +667,7 @@ function bzpopGeneric(c: Client, argv: string[], where: number): void {
   const served = zpopFromKeys(c, argv, 1, argv.length - 1, where, 1, POP_KEYED, false, 'single');
   if (served !== false) return;
   if (c.inExec) return c.addReplyNullArray();
-  c.server.blocking.block(c, argv.slice(1, -1), deadline, c.server.dispatcher.lookup(argv[0]!)!, argv, 'null-array');
+  c.server.blocking.block(c, argv.slice(1, -1), deadline, c.lastCommand!, argv, 'null-array');
 }
 
 function bzpopminCommand(c: Client, argv: string[]): void {
@@ -707,7 +707,7 @@ function zmpopGeneric(c: Client, argv: string[], at: number, blocking: boolean):
   const served = zpopFromKeys(c, argv, at + 1, at + 1 + numkeys, where, count, POP_NESTED, true, 'count');
   if (served !== false) return;
   if (!blocking || c.inExec) return c.addReplyNullArray();
-  c.server.blocking.block(c, argv.slice(at + 1, at + 1 + numkeys), deadline, c.server.dispatcher.lookup(argv[0]!)!, argv, 'null-array');
+  c.server.blocking.block(c, argv.slice(at + 1, at + 1 + numkeys), deadline, c.lastCommand!, argv, 'null-array');
 }
 
 function zmpopCommand(c: Client, argv: string[]): void {

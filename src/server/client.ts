@@ -55,7 +55,7 @@ export class Client extends ReplyBuffer {
   authenticated: boolean;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
-  /** The command running or last run, for CLIENT LIST's cmd= field. */
+  /** The command running or last run (Redis's c->cmd / lastcmd): handlers name it in errors and block on it; CLIENT LIST's cmd=. */
   lastCommand: CommandSpec | null = null;
 
   // Propagation controls, reset by the dispatcher before each command.
