@@ -286,7 +286,7 @@ function applyOp(ks: Keyspace, op: number[]): void {
   const k = key(b);
   switch (code % 22) {
     case 0: db.setKey(k, `s${c}`); break;
-    case 1: db.setKey(k, makeCollection(c, c % 12, b)); break;
+    case 1: db.setKey(k, makeCollection(c, c % 12 || (c % 5 === 4 ? 0 : 1), b)); break; // never an empty list, set, hash or zset: no key holds one (a stream may be empty)
     case 2: { // in-place edit of whatever is there
       const v = db.lookupWrite(k);
       if (v === undefined || typeof v === 'string') break;
