@@ -97,6 +97,8 @@ export class Client extends ReplyBuffer {
    * Set by server.syncGate.hold after a command that propagated; reads add none.
    */
   syncBarriers: number[] | null = null;
+  /** The group commit (AOF writer's sync round) this client last held a reply in. */
+  syncRound = 0;
 
   constructor(
     readonly server: Server,

@@ -149,6 +149,15 @@ export async function spawnVellum(args: readonly string[]): Promise<{ child: Chi
   return { child, port };
 }
 
+/** Poll for a state a server reaches on its own, with no event to await (a log line, an fsync). */
+export async function until(cond: () => boolean, what = 'the condition', ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 /** INFO's blocked_clients of the server behind `c`. */
 export async function blockedClients(c: RespClient): Promise<number> {
   const info = String(await c.call('INFO', 'clients'));

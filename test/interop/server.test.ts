@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startVellum, stopChild, tempDir } from '../helpers/servers.js';
+import { freePort, startVellum, stopChild, tempDir, until } from '../helpers/servers.js';
 import { ErrorReply, RespClient, Status } from '../helpers/resp-client.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/vellum-server.js', import.meta.url));
@@ -27,14 +27,6 @@ function run(args: string[]): { child: ReturnType<typeof spawn>; output: () => s
   return { child, output: () => out, exited };
 }
 
-async function waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('vellum-server CLI', () => {
   test('config file plus overrides; logs in Redis\'s format; SIGTERM exits 0', async () => {
     const dir = tempDir();
@@ -43,7 +35,7 @@ describe('vellum-server CLI', () => {
     const port = await freePort();
     const p = run([conf, '--port', String(port), '--timeout', '30']);
     try {
-      await waitFor(() => p.output().includes('Ready to accept connections'), 'readiness');
+      await until(() => p.output().includes('Ready to accept connections'), 'readiness');
       const lines = p.output().trim().split('\n');
       for (const line of lines) assert.match(line, LOG_LINE);
       assert.ok(p.output().includes(`Configuration loaded from ${conf}`));
@@ -64,13 +56,13 @@ describe('vellum-server CLI', () => {
     const port = await freePort();
     const p = run(['--port', String(port), '--dir', dir, '--save', '3600 1']);
     try {
-      await waitFor(() => p.output().includes('Ready to accept connections'), 'readiness');
+      await until(() => p.output().includes('Ready to accept connections'), 'readiness');
       // A directory where dump.rdb should go: the temp file is written, the rename fails.
       mkdirSync(join(dir, 'dump.rdb'));
       const c = await RespClient.connect(port);
       assert.deepStrictEqual(await c.call('SET', 'k', 'v'), new Status('OK'));
       p.child.kill('SIGTERM');
-      await waitFor(() => p.output().includes('Errors trying to shut down the server'), 'the cancelled shutdown');
+      await until(() => p.output().includes('Errors trying to shut down the server'), 'the cancelled shutdown');
       assert.match(p.output(), /Error trying to save the DB, can't exit\./);
       assert.equal(await c.call('GET', 'k'), 'v');
       rmdirSync(join(dir, 'dump.rdb'));

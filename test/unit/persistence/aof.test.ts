@@ -15,7 +15,7 @@ import { ManifestError, parseManifest } from '../../../src/persistence/aof/manif
 import { respCommand } from '../../../src/persistence/aof/resp.js';
 import { startSnapshot } from '../../../src/persistence/snapshot/engine.js';
 import { FileSnapshotSink } from '../../../src/persistence/snapshot/file-sink.js';
-import { tempDir } from '../../helpers/servers.js';
+import { tempDir, until } from '../../helpers/servers.js';
 import { ControlledIo } from './aof-io.js';
 import { RespClient, Status, ErrorReply } from '../../helpers/resp-client.js';
 
@@ -231,6 +231,37 @@ describe('AOF writer', () => {
       } finally {
         writer.close();
         reader.close();
+      }
+    });
+  });
+
+  it('always: the next fsync waits for the clients the last one released, so one fsync serves them all', async () => {
+    await withWriter('always', async (s, io, _aof, port) => {
+      const clients = await Promise.all([0, 1, 2, 3].map(() => RespClient.connect(port)));
+      const [a, ...others] = clients as [RespClient, ...RespClient[]];
+      const held = () => [...s.clients.values()].filter((c) => c.syncBarriers !== null).length;
+      try {
+        const first = a.call('SET', 'a', '1');
+        await until(() => io.pendingSyncs.length === 1, "a's fsync");
+        const rest = others.map((c, i) => c.call('SET', `k${i}`, '1'));
+        await until(() => held() === 4, 'the other writes held behind it');
+        // A slow disk: the fsync takes 300 ms, so the next one may wait as long for a.
+        await new Promise((r) => setTimeout(r, 300));
+        io.completeSyncs();
+        assert.equal(io.pendingSyncs.length, 0, 'the next fsync started before a could write again');
+        assert.deepEqual(await first, new Status('OK'));
+        const second = a.call('SET', 'a', '2');
+        await until(() => io.pendingSyncs.length === 1, 'the fsync a joins');
+        io.completeSyncs();
+        assert.deepEqual(await Promise.all([second, ...rest]), Array(4).fill(new Status('OK')));
+        // All four held for that fsync; only a writes again: the next one waits no longer
+        // than the last fsync took (here, no time at all), then goes without the others.
+        const third = a.call('SET', 'a', '3');
+        await until(() => io.pendingSyncs.length === 1, 'the fsync after the wait');
+        io.completeSyncs();
+        assert.deepEqual(await third, new Status('OK'));
+      } finally {
+        for (const c of clients) c.close();
       }
     });
   });
