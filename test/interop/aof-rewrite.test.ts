@@ -24,7 +24,7 @@ import { startServer, type Server, type ServerHandle } from '../../src/index.js'
 import { aofOf } from '../../src/persistence/aof/index.js';
 import { tempRewritePath } from '../../src/persistence/aof/rewrite.js';
 import { RespClient, Status, type Reply } from '../helpers/resp-client.js';
-import { assertRedisAcceptsAof, redisSkip, startRedis, startVellum, tempDir } from '../helpers/servers.js';
+import { assertRedisAcceptsAof, redisSkip, startRedis, startVellum, tempDir, until } from '../helpers/servers.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -314,9 +314,10 @@ describe('forkless AOF rewrite', () => {
       const info = String(await c.call('INFO', 'persistence'));
       assert.match(info, /aof_last_bgrewrite_status:err\r\n/);
       assert.match(info, /aof_rewrites_consecutive_failures:1\r\n/);
-      // The old base is still named; only the new incr file was added.
-      const after = readFileSync(manifestPath, 'latin1');
-      assert.equal(after, before + 'file appendonly.aof.2.incr.aof seq 2 type i\n');
+      // The old base is still named; only the new incr file was added, with its first write
+      // (everysec: once the old incr's fsync is back).
+      const named = before + 'file appendonly.aof.2.incr.aof seq 2 type i\n';
+      await until(() => readFileSync(manifestPath, 'latin1') === named, 'the new incr named');
       rmSync(tempRewritePath(dir), { recursive: true });
       assert.deepEqual(await c.call('BGREWRITEAOF'), new Status('Background append only file rewriting started'));
       await aof.waitRewrite();

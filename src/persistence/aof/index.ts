@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import type { Server } from '../../server/server.js';
 import { type AofIo, realIo, strerror } from './io.js';
 import { loadAofFiles, prepareManifest, type AofPaths, type LoadResult } from './loader.js';
-import { AofManifest, AofNames, persistManifest } from './manifest.js';
+import { AofManifest, AofNames, persistManifest, type AofInfo } from './manifest.js';
 import type { SnapshotHandle, SnapshotProgress, SnapshotResult } from '../snapshot/engine.js';
 import { buildBase, startBase, tempRewritePath } from './rewrite.js';
 import { AofWriter, type FsyncPolicy } from './writer.js';
@@ -55,6 +55,14 @@ export class Aof {
   private consecutiveFailures = 0;
   private nextRetry = 0;
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * The incr file a rewrite's start switched the writer to, until the manifest names it
+   * (nameUnnamedIncr): named any earlier, it would make the file before it the manifest's
+   * second-to-last, where a torn tail is fatal to loading (Redis's rule), while that file
+   * may still have unsynced bytes a power cut tears.
+   */
+  private unnamedIncr: AofInfo | null = null;
+  private readonly nameIncrHook = (): string | null => this.nameUnnamedIncr();
 
   /** The newest Aof of a server is the one aofOf returns (tests construct one with their io). */
   constructor(private readonly server: Server, readonly io: AofIo = realIo) {
@@ -172,6 +180,11 @@ export class Aof {
     if (this.state === 'off') return;
     this.writer.close();
     this.writer.detach();
+    if (this.unnamedIncr !== null) {
+      this.removeUnnamed(this.unnamedIncr);
+      this.unnamedIncr = null;
+      this.writer.nameFile = null;
+    }
     this.killRewrite();
     if (this.state === 'wait-rewrite') this.removeTempIncr();
     this.state = 'off';
@@ -189,6 +202,33 @@ export class Aof {
     if (this.timer === null || this.state !== 'off' || this.rewriteScheduled || this.rewriting !== null) return;
     clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Step 1 of a rewrite (rewrite.ts): the new incr file enters the manifest just before
+   * its first write, which the writer makes once the file before it is durable; or with
+   * the new base (step 3), if that comes first.
+   */
+  private nameUnnamedIncr(): string | null {
+    const incr = this.unnamedIncr;
+    if (incr === null) return null;
+    const am = this.manifest.clone();
+    am.incrSeq = incr.seq;
+    am.incrs.push(incr);
+    try {
+      persistManifest(this.io, this.paths.aofDir, this.paths.names, am);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    this.manifest = am;
+    this.unnamedIncr = null;
+    this.server.log.verbose(`AOF incr file ${incr.name} named in the manifest`);
+    return null;
+  }
+
+  /** An incr file that never got a write and never will (its manifest line never written). */
+  private removeUnnamed(incr: AofInfo): void {
+    try { this.io.unlink(join(this.paths.aofDir, incr.name)); } catch { /* already gone */ }
   }
 
   private removeTempIncr(): void {
@@ -247,19 +287,14 @@ export class Aof {
       // 1. New writes go to a new incr file, named in the manifest before anything else.
       w.flush(true);
       if (this.state === 'on') {
-        const am = this.manifest.clone();
-        am.incrSeq++;
-        const incr = { name: names.incr(am.incrSeq), seq: am.incrSeq, type: 'i' as const };
+        const seq = (this.unnamedIncr?.seq ?? this.manifest.incrSeq) + 1;
+        const incr = { name: names.incr(seq), seq, type: 'i' as const };
         const fd = io.openAppend(join(aofDir, incr.name));
-        am.incrs.push(incr);
-        try {
-          persistManifest(io, aofDir, names, am);
-        } catch (err) {
-          io.close(fd);
-          throw err;
-        }
-        this.manifest = am;
         w.switchTo(fd, 0, incr.name);
+        // Still unnamed after the flushes, the last rewrite's incr never got a byte: drop it.
+        if (this.unnamedIncr !== null) this.removeUnnamed(this.unnamedIncr);
+        this.unnamedIncr = incr;
+        w.nameFile = this.nameIncrHook;
         firstIncrSeq = incr.seq;
         server.log.notice(`Creating AOF incr file ${incr.name} on background rewrite`);
       } else if (this.state === 'wait-rewrite') {
@@ -304,6 +339,11 @@ export class Aof {
     const { aofDir, names } = this.paths;
     const w = this.writer;
     const am = this.manifest.clone();
+    const unnamed = this.unnamedIncr;
+    if (unnamed !== null) {
+      am.incrSeq = unnamed.seq;
+      am.incrs.push(unnamed);
+    }
     try {
       // 3. The one moment the AOF changes.
       am.baseSeq++;
@@ -325,6 +365,10 @@ export class Aof {
       return;
     }
     this.manifest = am;
+    if (unnamed !== null) {
+      this.unnamedIncr = null;
+      w.nameFile = null;
+    }
     if (this.state === 'wait-rewrite') this.state = 'on';
     // The old incr files are history: writes waiting on them (their fsync, or a failed one) go on.
     w.baseCovers(job.coversGen);

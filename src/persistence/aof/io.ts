@@ -1,12 +1,12 @@
 /**
  * The file operations every piece of AOF code uses, behind one small interface, so that a
- * test can swap in a double that fails with ENOSPC or EIO at a chosen call (and, next,
- * one that forgets unsynced bytes to simulate power loss). The real file system is the
- * default. Every operation is synchronous except fdatasync, closeAsync and bgUnlink, which
- * run on libuv's thread pool: that is Redis's bio threads. fdatasync there lets
- * `appendfsync always` share one fdatasync per loop turn without stopping reads; the
- * asynchronous close is where a removed file's blocks are freed (tens of ms for a large
- * base), which Redis also keeps off its main thread.
+ * test can swap in a double that fails with ENOSPC or EIO at a chosen call, or one that
+ * forgets unsynced bytes to simulate power loss (test/crash/power-loss-io.ts). The real
+ * file system is the default. Every operation is synchronous except fdatasync, closeAsync
+ * and bgUnlink, which run on libuv's thread pool: that is Redis's bio threads. fdatasync
+ * there lets `appendfsync always` share one fdatasync per loop turn without stopping reads;
+ * the asynchronous close is where a removed file's blocks are freed (tens of ms for a
+ * large base), which Redis also keeps off its main thread.
  */
 
 import * as fs from 'node:fs';

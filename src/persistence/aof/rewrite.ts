@@ -5,12 +5,17 @@
  *
  * Protocol (Redis 7.0's rewriteAppendOnlyFileBackground + backgroundRewriteDoneHandler,
  * without the fork), with what a crash right after each step leaves:
- *  1. flush the buffer; open a new incr file and persist the manifest naming it (or, while
- *     the AOF is being switched on, `temp-<name>.incr`, not in the manifest): the old
- *     manifest still loads everything, since the new incr only gets later writes. The old
- *     incr is fsynced and closed on the thread pool (Redis's bio), not here; under
- *     `always`/`everysec` the new incr gets no write until that fsync completes (writer.ts),
- *     so a crash meanwhile loses at most a suffix of the write stream, never a middle;
+ *  1. flush the buffer; open a new incr file (or, while the AOF is being switched on,
+ *     `temp-<name>.incr`, not in the manifest). The old incr is fsynced and closed on the
+ *     thread pool (Redis's bio), not here; under `always`/`everysec` the new incr gets no
+ *     write until that fsync completes (writer.ts), so a crash meanwhile loses at most a
+ *     suffix of the write stream, never a middle. The manifest names the new incr just
+ *     before its first write (index.ts, nameUnnamedIncr), or in step 3 if that comes first,
+ *     not at once as Redis does: a power cut between Redis's manifest and the old incr's
+ *     fsync can leave that incr torn with the new, empty one after it, and a torn file that
+ *     is not the manifest's last is fatal to loading (Redis 7.0.15 refuses such a directory
+ *     at its first start; test/crash/aof-power-loss.test.ts found it here). Until named,
+ *     the old manifest loads everything, since the new incr has nothing yet;
  *  2. start the base at T (startBase) into `<dir>/temp-rewriteaof-bg-<pid>.aof`; from the
  *     same synchronous step on, every write goes to the new incr, so base + new incr is
  *     exactly the dataset. The forkless snapshot engine fixes T and writes the image in
@@ -27,7 +32,8 @@
  *     loading ignores. Steps 3 and 4 need not wait for step 1's fsync of the old incr:
  *     the new base (fsynced) covers all of it, and it only leaves the manifest.
  * A failure before 3 removes the temp files and leaves the current AOF as it was; the new
- * incr stays in the manifest (several incr files load in order).
+ * incr is named with its first write as above (several incr files load in order), and one
+ * that never got a write is removed by the next rewrite or when the AOF is switched off.
  *
  * The RESP base (`aof-use-rdb-preamble no`, RespBase) reuses the engine rather than a
  * second emitter inside it: step 2 runs in two phases behind one SnapshotHandle, so

@@ -63,9 +63,11 @@
  * before. If that fsync fails, the old file's writes are lost (above) until the base lands.
  * Records the old file could not take at the switch (a write error) are never written to
  * the new one, since the base holds them and replay would apply them twice: they count as
- * lost until the base lands. Under `no` the OS orders nothing anyway and writes go on at
- * once, as in Redis. A forced flush or fsyncNow (shutdown, turning the AOF off) fsyncs the
- * old file synchronously instead.
+ * lost until the base lands. The new file enters the manifest just before its first
+ * write (nameFile), so the old one is never followed in the manifest while it may be torn.
+ * Under `no` the OS orders nothing anyway and writes go on at once, as in Redis. A forced
+ * flush or fsyncNow (shutdown, turning the AOF off) fsyncs the old file synchronously
+ * instead.
  */
 
 import type { Client, SyncGate } from '../../server/client.js';
@@ -139,6 +141,12 @@ export class AofWriter implements PropagationSink, SyncGate {
   private syncGroupTimer: NodeJS.Timeout | null = null;
   private flushScheduled = false;
   private readonly flushHook = () => this.flush(false);
+  /**
+   * Set while the current file is not in the manifest yet (a rewrite's new incr, index.ts):
+   * called before its first write, when the file before it is durable (switchTo), to name
+   * it; returns an error text, and the records wait as after a failed write.
+   */
+  nameFile: (() => string | null) | null = null;
   private readonly syncGroupTimeout = () => {
     this.syncGroupTimer = null;
     this.flush(false);
@@ -322,6 +330,15 @@ export class AofWriter implements PropagationSink, SyncGate {
 
   /** One write(2) of the whole buffer; false (buffer kept) on error. */
   private writeBuffer(): boolean {
+    if (this.nameFile !== null) {
+      const err = this.nameFile();
+      if (err !== null) {
+        this.server.log.warning(`Can't name the AOF file ${this.name} in the manifest: ${err}`);
+        this.setWriteError(err);
+        return false;
+      }
+      this.nameFile = null;
+    }
     const data = this.buf.view();
     let n: number;
     let error: unknown = null;

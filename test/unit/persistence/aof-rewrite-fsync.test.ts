@@ -116,8 +116,9 @@ function rewriteThenIncr(f: Fixture): { local: Client; newIncr: string } {
   f.aof.writer.flush(false);
   assert.ok(f.aof.rewrite());
   assert.ok(incrText(f, f.oldIncr).endsWith(respCommand(['SET', 'c', '3'])));
-  const newIncr = f.aof.manifest.incrs.at(-1)!.name;
+  const newIncr = f.aof.writer.name;
   assert.notEqual(newIncr, f.oldIncr);
+  assert.equal(f.aof.manifest.incrs.at(-1)!.name, f.oldIncr, 'the new incr is named before the old one is durable');
   const local = new Client(f.s, null, 'test', '');
   f.s.dispatcher.processCommand(local, ['INCR', 'n']);
   f.aof.writer.flush(false); // the loop turn's beforeReplies hook
