@@ -212,6 +212,7 @@ export class Aof {
   private nameUnnamedIncr(): string | null {
     const incr = this.unnamedIncr;
     if (incr === null) return null;
+    const t0 = performance.now();
     const am = this.manifest.clone();
     am.incrSeq = incr.seq;
     am.incrs.push(incr);
@@ -219,6 +220,10 @@ export class Aof {
       persistManifest(this.io, this.paths.aofDir, this.paths.names, am);
     } catch (err) {
       return (err as Error).message;
+    } finally {
+      // Part of the rewrite's cost to the loop, as when it was done at the start.
+      const job = this.rewriting;
+      if (job !== null) job.stallMs = Math.max(job.stallMs, performance.now() - t0);
     }
     this.manifest = am;
     this.unnamedIncr = null;
@@ -584,7 +589,7 @@ interface RewriteJob {
   firstIncrSeq: number;
   /** The writer's generation at T: the base holds every write up to it (AofWriter.baseCovers). */
   coversGen: number;
-  /** How long starting it held the event loop. */
+  /** How long starting it (and naming its incr file, nameUnnamedIncr) held the event loop. */
   stallMs: number;
 }
 
