@@ -18,6 +18,7 @@ import { FileSnapshotSink } from '../../../src/persistence/snapshot/file-sink.js
 import { tempDir, until } from '../../helpers/servers.js';
 import { ControlledIo } from './aof-io.js';
 import { RespClient, Status, ErrorReply } from '../../helpers/resp-client.js';
+import { Client } from '../../../src/server/client.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -311,6 +312,34 @@ describe('AOF writer', () => {
       } finally {
         c.close();
       }
+    });
+  });
+
+  it("a rewrite's new incr is named with its first write; when the manifest cannot be written, writes are refused until it can", async () => {
+    await withWriter('no', async (s, io, aof) => {
+      const ad = join(s.dir, 'appendonlydir');
+      const manifest = () => readFileSync(join(ad, 'appendonly.aof.manifest'), 'latin1');
+      const client = new Client(s, null, 'test', '');
+      s.dispatcher.processCommand(client, ['SET', 'a', '1']);
+      aof.writer.flush(false);
+      const before = manifest();
+      // In one synchronous step: the rewrite switches to a new incr, which no manifest names yet.
+      assert.ok(aof.rewrite());
+      const incr = aof.writer.name;
+      assert.equal(manifest(), before);
+      io.failWrites = 'ENOSPC';
+      s.dispatcher.processCommand(client, ['SET', 'b', '2']);
+      aof.writer.flush(false);
+      assert.match(s.diskErrorRefusal ?? '', /^MISCONF Errors writing to the AOF file: Error trying to write the temporary AOF manifest file/);
+      assert.equal(manifest(), before);
+      assert.equal(statSync(join(ad, incr)).size, 0, 'a write reached a file no manifest names');
+      io.failWrites = null;
+      aof.writer.cron();
+      assert.equal(s.diskErrorRefusal, null);
+      assert.equal(manifest(), `${before}file ${incr} seq 2 type i\n`);
+      assert.ok(readFileSync(join(ad, incr), 'latin1').endsWith(cmds(['SET', 'b', '2'])));
+      await aof.waitRewrite();
+      assert.ok(aof.infoFields().includes('aof_last_bgrewrite_status:ok'));
     });
   });
 
