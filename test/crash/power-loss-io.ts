@@ -1,5 +1,5 @@
 /**
- * A file system that can lose power: the AofIo of the real one, plus a model of what a
+ * A file system that can lose power: the FileIo of the real one, plus a model of what a
  * power cut at this instant would leave on disk, written out on demand as a directory a
  * server can then start on (image()).
  *
@@ -9,16 +9,18 @@
  *    not at all (image() picks one);
  *  - a directory entry (a file created, renamed or removed) is durable once fsyncDir of its
  *    directory returns; until then the directory shows what it showed at the last one;
- *  - a file that appears in a directory without passing through this AofIo (a rewrite's
- *    base, which the snapshot sink fsyncs before it renames it into place) is durable as it
- *    is when that directory is fsynced.
- * So what the AOF code acknowledged without an fsync, or named in a directory it did not
- * fsync, is what an image may lack.
+ *  - a file that appears in a directory without passing through this FileIo (a RESP
+ *    base's temporary RDB image, which nothing reads after a restart) is durable as it is
+ *    when that directory is fsynced.
+ * An asynchronous fsync counts the bytes the file had when it was asked for, once it
+ * returns; an asynchronous rename or directory fsync counts once it returns. So what the
+ * server acknowledged without an fsync, or named in a directory it did not fsync, is what
+ * an image may lack.
  */
 
-import { fstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { realIo, type AofIo } from '../../src/persistence/aof/io.js';
+import { realIo, type FileIo } from '../../src/persistence/io.js';
 
 /** A file, whatever its name is now. */
 interface Inode {
@@ -32,14 +34,14 @@ interface Inode {
 
 type Done = (err: NodeJS.ErrnoException | null) => void;
 
-export class PowerLossIo implements AofIo {
+export class PowerLossIo implements FileIo {
   private readonly byFd = new Map<number, Inode>();
   private readonly byPath = new Map<string, Inode>();
   /** Each fsynced directory's durable entries: name → file. */
   private readonly durableDirs = new Map<string, Map<string, Inode>>();
 
   /** `root`: the server's dir; images reproduce the layout below it. */
-  constructor(private readonly root: string, private readonly real: AofIo = realIo) {}
+  constructor(private readonly root: string, private readonly real: FileIo = realIo) {}
 
   openAppend = (path: string): number => {
     const fd = this.real.openAppend(path);
@@ -87,29 +89,47 @@ export class PowerLossIo implements AofIo {
     this.byFd.delete(fd);
   };
 
-  closeAsync = (fd: number): void => {
-    this.real.closeAsync(fd);
+  closeAsync = (fd: number, done?: Done): void => {
+    this.real.closeAsync(fd, done);
     this.byFd.delete(fd);
   };
 
   rename = (from: string, to: string): void => {
     this.forget(to);
     this.real.rename(from, to);
-    const inode = this.byPath.get(from);
-    if (inode === undefined) return;
-    this.byPath.delete(from);
-    this.byPath.set(to, inode);
-    inode.path = to;
+    this.renamed(from, to);
   };
 
   fsyncDir = (dir: string): void => {
     this.real.fsyncDir(dir);
-    const entries = new Map<string, Inode>();
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      entries.set(name, this.byPath.get(path) ?? this.track(path, readFileSync(path).length));
-    }
-    this.durableDirs.set(dir, entries);
+    this.durableDirs.set(dir, this.listing(dir));
+  };
+
+  writevAsync = (fd: number, b: Buffer[], done: (err: NodeJS.ErrnoException | null, written: number) => void): void =>
+    this.real.writevAsync(fd, b, done);
+
+  fsyncAsync = (fd: number, done: Done): void => {
+    const size = fstatSync(fd).size;
+    this.real.fsyncAsync(fd, (err) => {
+      if (err === null) this.synced(fd, size);
+      done(err);
+    });
+  };
+
+  renameAsync = (from: string, to: string, done: Done): void => {
+    this.forget(to); // its bytes, while a durable entry may still name it
+    this.real.renameAsync(from, to, (err) => {
+      if (err === null) this.renamed(from, to);
+      done(err);
+    });
+  };
+
+  fsyncDirAsync = (dir: string, done: Done): void => {
+    const entries = this.listing(dir);
+    this.real.fsyncDirAsync(dir, (err) => {
+      if (err === null) this.durableDirs.set(dir, entries);
+      done(err);
+    });
   };
 
   unlink = (path: string): void => {
@@ -139,12 +159,33 @@ export class PowerLossIo implements AofIo {
       const out = join(target, relative(this.root, dir));
       mkdirSync(out, { recursive: true });
       for (const [name, inode] of entries) {
+        if (inode.kept === null && inode.path === null) continue; // removed before it was durable
         const bytes = inode.kept ?? readFileSync(inode.path!);
         const durable = Math.min(inode.durable, bytes.length);
         const unsynced = bytes.length - durable;
         writeFileSync(join(out, name), bytes.subarray(0, durable + Math.min(tail(unsynced), unsynced)));
       }
     }
+  }
+
+  /** The directory's files now, each as the file it names. */
+  private listing(dir: string): Map<string, Inode> {
+    const entries = new Map<string, Inode>();
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const st = statSync(path, { throwIfNoEntry: false }); // a rename on the thread pool may move it meanwhile
+      if (st === undefined || !st.isFile()) continue;
+      entries.set(name, this.byPath.get(path) ?? this.track(path, st.size));
+    }
+    return entries;
+  }
+
+  private renamed(from: string, to: string): void {
+    const inode = this.byPath.get(from);
+    if (inode === undefined) return;
+    this.byPath.delete(from);
+    this.byPath.set(to, inode);
+    inode.path = to;
   }
 
   private track(path: string, durable: number): Inode {

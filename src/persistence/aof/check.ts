@@ -10,7 +10,7 @@
 
 import { dirname, join } from 'node:path';
 import { parseRdb, RdbReader, discardBuilder } from '../rdb/reader.js';
-import { realIo, type AofIo } from './io.js';
+import { realIo, type FileIo } from '../io.js';
 import { parseManifest } from './manifest.js';
 
 export interface CheckEnv {
@@ -19,7 +19,7 @@ export interface CheckEnv {
   write(text: string): void;
   /** The answer to `Continue? [y/N]: `. */
   confirm(): string;
-  io?: AofIo;
+  io?: FileIo;
 }
 
 /** exit(code) from deep inside, as the C tool does. */
@@ -117,7 +117,7 @@ function isManifest(data: Buffer): boolean {
   return false;
 }
 
-function isRdb(io: AofIo, path: string): boolean {
+function isRdb(io: FileIo, path: string): boolean {
   if (!io.exists(path)) return false;
   const d = io.readFile(path);
   return d.length >= 8 && d.toString('latin1', 0, 5) === 'REDIS';
@@ -130,7 +130,7 @@ class Checker {
   private p = 0;
   private buf: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly env: CheckEnv, private readonly io: AofIo, private readonly fix: boolean, private readonly toTs: number) {}
+  constructor(private readonly env: CheckEnv, private readonly io: FileIo, private readonly fix: boolean, private readonly toTs: number) {}
 
   private fail(msg: string): false {
     this.error = `0x${this.epos.toString(16).padStart(16, ' ')}: ${msg}`;

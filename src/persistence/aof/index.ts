@@ -26,7 +26,7 @@
 
 import { join } from 'node:path';
 import type { Server } from '../../server/server.js';
-import { type AofIo, realIo, strerror } from './io.js';
+import { type FileIo, realIo, strerror } from '../io.js';
 import { loadAofFiles, prepareManifest, type AofPaths, type LoadResult } from './loader.js';
 import { AofManifest, AofNames, persistManifest, type AofInfo } from './manifest.js';
 import type { SnapshotHandle, SnapshotProgress, SnapshotResult } from '../snapshot/engine.js';
@@ -65,7 +65,7 @@ export class Aof {
   private readonly nameIncrHook = (): string | null => this.nameUnnamedIncr();
 
   /** The newest Aof of a server is the one aofOf returns (tests construct one with their io). */
-  constructor(private readonly server: Server, readonly io: AofIo = realIo) {
+  constructor(private readonly server: Server, readonly io: FileIo = realIo) {
     this.writer = new AofWriter(server, io);
     registry.set(server, this);
   }
@@ -324,7 +324,7 @@ export class Aof {
     this.ensureTimer();
     // 2. The base at T, in the background (RDB, or RESP converted from an RDB image).
     try {
-      job.handle = startBase(server, job.temp, job.basePath, preamble);
+      job.handle = startBase(server, io, job.temp, job.basePath, preamble);
     } catch (err) {
       server.log.notice('Background append only file rewriting started');
       this.rewriteFailed(job, err as Error);

@@ -27,7 +27,7 @@ import type { CommandSpec } from '../../commands/spec.js';
 import { parseRdb, RdbReader } from '../rdb/reader.js';
 import { RdbError } from '../rdb/errors.js';
 import { storeLoadVisitor } from '../rdb-load.js';
-import type { AofIo } from './io.js';
+import type { FileIo } from '../io.js';
 import { AofManifest, AofNames, loadManifest, persistManifest } from './manifest.js';
 import { latin1Of } from '../../util/latin1.js';
 
@@ -166,7 +166,7 @@ export interface AofPaths {
 }
 
 /** Steps 1 and 2 of the protocol: the manifest to load, after a possible upgrade. */
-export function prepareManifest(server: Server, io: AofIo, p: AofPaths): AofManifest {
+export function prepareManifest(server: Server, io: FileIo, p: AofPaths): AofManifest {
   let am = loadManifest(io, p.aofDir, p.names);
   const oldStyle = join(p.dir, p.names.filename);
   if (io.exists(oldStyle) && !io.isDir(oldStyle)) {
@@ -187,7 +187,7 @@ export function prepareManifest(server: Server, io: AofIo, p: AofPaths): AofMani
 }
 
 /** Load every file of the manifest into the keyspace. Throws AofLoadError on refusal. */
-export function loadAofFiles(server: Server, io: AofIo, p: AofPaths, am: AofManifest): LoadResult {
+export function loadAofFiles(server: Server, io: FileIo, p: AofPaths, am: AofManifest): LoadResult {
   const files = am.loadOrder;
   if (files.length === 0) return { status: 'not-exist', manifest: am, baseSize: 0, totalSize: 0 };
   let total = 0;
@@ -232,7 +232,7 @@ export function loadAofFiles(server: Server, io: AofIo, p: AofPaths, am: AofMani
 }
 
 /** One file; true when its tail was truncated (aof-load-truncated). */
-function loadSingleFile(server: Server, io: AofIo, c: Client, path: string, name: string, oldStyle: boolean): boolean {
+function loadSingleFile(server: Server, io: FileIo, c: Client, path: string, name: string, oldStyle: boolean): boolean {
   const buf = io.readFile(path);
   const log = server.log;
   let pos = 0;

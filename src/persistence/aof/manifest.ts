@@ -9,14 +9,14 @@
  *
  * Parsing keeps the 7.0 reader's rules and words (persistence-spec.md §3.2): a fatal error
  * is a ManifestError carrying the line number and line. Persisting goes temp → fsync →
- * rename → fsync dir (invariant 4) through the AofIo of the caller.
+ * rename → fsync dir (invariant 4) through the FileIo of the caller.
  */
 
 import { join } from 'node:path';
 import { splitArgs } from '../../util/split-args.js';
 import { escapeForMonitor } from '../../server/server.js';
-import type { AofIo } from './io.js';
-import { writeAll } from './io.js';
+import type { FileIo } from '../io.js';
+import { writeAll } from '../io.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -161,7 +161,7 @@ export class AofNames {
 }
 
 /** Read the manifest of `dir`; an empty manifest when the directory or the file is missing. */
-export function loadManifest(io: AofIo, dir: string, names: AofNames): AofManifest {
+export function loadManifest(io: FileIo, dir: string, names: AofNames): AofManifest {
   if (!io.isDir(dir)) return new AofManifest();
   const path = join(dir, names.manifest);
   if (!io.exists(path)) return new AofManifest();
@@ -169,7 +169,7 @@ export function loadManifest(io: AofIo, dir: string, names: AofNames): AofManife
 }
 
 /** Replace the manifest atomically: temp, fsync, rename, fsync the directory. */
-export function persistManifest(io: AofIo, dir: string, names: AofNames, am: AofManifest): void {
+export function persistManifest(io: FileIo, dir: string, names: AofNames, am: AofManifest): void {
   const temp = join(dir, names.tempManifest);
   const fd = io.openWrite(temp);
   try {

@@ -72,7 +72,7 @@ import {
   BIG_ELEMENTS, startSnapshot, type EngineOptions, type SnapshotHandle, type SnapshotProgress, type SnapshotResult,
 } from '../snapshot/engine.js';
 import { FileSnapshotSink } from '../snapshot/file-sink.js';
-import { type AofIo, writeAll } from './io.js';
+import { type FileIo, writeAll } from '../io.js';
 import { emitKey, RespElementRewriter, RespRewriteOutput, writeRespDataset, type Emit } from './resp.js';
 
 /** Redis's REDIS_AUTOSYNC_BYTES: aof-rewrite-incremental-fsync's step. */
@@ -86,12 +86,12 @@ export type BaseTuning = Pick<EngineOptions, 'manual' | 'sliceMs' | 'bigElements
  * (RDB, or RESP through a temp RDB image). Throws an Error naming the file when a temp
  * file cannot be created; later failures reject `done`.
  */
-export function startBase(server: Server, temp: string, path: string, rdbPreamble: boolean, tuning: BaseTuning = {}): SnapshotHandle {
+export function startBase(server: Server, io: FileIo, temp: string, path: string, rdbPreamble: boolean, tuning: BaseTuning = {}): SnapshotHandle {
   const config = server.config;
   const autoSync = config.bool('aof-rewrite-incremental-fsync') ? AUTOSYNC_BYTES : 0;
   const now = Date.now();
-  if (!rdbPreamble) return new RespBase(server, temp, path, autoSync, now, tuning);
-  const sink = new FileSnapshotSink(path, temp, autoSync);
+  if (!rdbPreamble) return new RespBase(server, io, temp, path, autoSync, now, tuning);
+  const sink = new FileSnapshotSink(path, temp, autoSync, io);
   try {
     return startSnapshot(server.keyspace, sink, {
       ...rdbWriterOptions(config), checksum: config.bool('rdbchecksum'), aofBase: true, now, ...tuning,
@@ -106,7 +106,7 @@ export function startBase(server: Server, temp: string, path: string, rdbPreambl
  * Write the whole dataset as an AOF base to `path` at once and fsync it: start-up with no
  * AOF, whose dataset is empty (Redis is synchronous there too). Throws naming the step.
  */
-export function buildBase(server: Server, io: AofIo, path: string, rdbPreamble: boolean): void {
+export function buildBase(server: Server, io: FileIo, path: string, rdbPreamble: boolean): void {
   const config = server.config;
   const autoSync = config.bool('aof-rewrite-incremental-fsync') ? AUTOSYNC_BYTES : 0;
   let step = 'open';
@@ -188,15 +188,17 @@ export class RespBase implements SnapshotHandle {
   private maxKeys = Infinity;
 
   /** Opens both temp files and starts 2a; throws (having removed them) if either fails. */
-  constructor(server: Server, temp: string, path: string, autoSync: number, now: number, tuning: BaseTuning) {
+  constructor(server: Server, io: FileIo, temp: string, path: string, autoSync: number, now: number, tuning: BaseTuning) {
     const config = server.config;
     this.rdbPath = tempRewriteRdbPath(dirname(temp));
     this.sliceMs = tuning.sliceMs ?? 1;
     this.manual = tuning.manual === true;
-    this.sink = new FileSnapshotSink(path, temp, autoSync);
+    this.sink = new FileSnapshotSink(path, temp, autoSync, io);
     let image: FileSnapshotSink | null = null;
     try {
-      // Complete is all 2b needs of the image: the sink's rename is onto its own name.
+      // Complete is all 2b needs of the image, a temp file read back and removed within the
+      // rewrite that nothing needs after a power cut: the real file system, and the sink's
+      // rename is onto its own name.
       image = new FileSnapshotSink(this.rdbPath, this.rdbPath);
       this.snapshot = startSnapshot(server.keyspace, image, {
         ...rdbWriterOptions(config), compression: false, checksum: true, aofBase: true, now, ...tuning,

@@ -73,7 +73,7 @@
 import type { Client, SyncGate } from '../../server/client.js';
 import type { PropagationSink } from '../../server/propagate.js';
 import type { Server } from '../../server/server.js';
-import { type AofIo, strerror } from './io.js';
+import { type FileIo, strerror } from '../io.js';
 import { RespBuffer } from './resp.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -152,7 +152,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     this.flush(false);
   };
 
-  constructor(private readonly server: Server, private readonly io: AofIo) {}
+  constructor(private readonly server: Server, private readonly io: FileIo) {}
 
   get pendingFsync(): number {
     return this.syncInFlight ? 1 : 0;

@@ -26,6 +26,7 @@
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Server } from '../../server/server.js';
+import { type FileIo, realIo } from '../io.js';
 import type { SnapshotOptions } from '../rdb-file.js';
 import { startSnapshot, type SnapshotHandle, type SnapshotResult } from './engine.js';
 import { AUTOSYNC_BYTES, bgsaveTempPath, FileSnapshotSink } from './file-sink.js';
@@ -46,6 +47,8 @@ export class BackgroundSave {
   lastLoopDelayMs = 0;
   private startMs = 0;
   private loopDelay: IntervalHistogram | null = null;
+  /** The dump's file operations (a test may swap in one that simulates power loss). */
+  io: FileIo = realIo;
 
   /**
    * `onDone(ok, dirtyAtStart)` runs when a save ends: Persistence updates LASTSAVE, the
@@ -80,7 +83,7 @@ export class BackgroundSave {
     try {
       // rdb-save-incremental-fsync: fsync every 4 MiB as it writes, as Redis's rdbSave does.
       const autoSync = server.config.bool('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0;
-      sink = new FileSnapshotSink(path, bgsaveTempPath(dirname(path)), autoSync);
+      sink = new FileSnapshotSink(path, bgsaveTempPath(dirname(path)), autoSync, this.io);
     } catch (err) {
       server.log.notice('Background saving started (forkless snapshot)');
       this.failed(err as Error);

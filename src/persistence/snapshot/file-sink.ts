@@ -25,8 +25,8 @@
  * memory stays bounded by the disk's speed, not the dataset's size.
  */
 
-import { close, fsync, open, openSync, rename, unlinkSync, writev } from 'node:fs';
 import { dirname } from 'node:path';
+import { type FileIo, realIo } from '../io.js';
 import type { SnapshotSink } from './engine.js';
 
 /** Redis's REDIS_AUTOSYNC_BYTES: the incremental fsync's step. */
@@ -54,9 +54,10 @@ export class FileSnapshotSink implements SnapshotSink {
     readonly path: string,
     readonly tempPath: string,
     private readonly autoSyncBytes = 0,
+    private readonly io: FileIo = realIo,
   ) {
     try {
-      this.fd = openSync(tempPath, 'w');
+      this.fd = io.openWrite(tempPath);
     } catch (err) {
       throw new Error(`open the temp file (${tempPath}): ${(err as Error).message}`);
     }
@@ -104,21 +105,17 @@ export class FileSnapshotSink implements SnapshotSink {
       if (!keepTemp) this.discard();
       ending.reject(new Error(`${step} (${step === 'rename' ? `${this.tempPath} -> ${this.path}` : this.tempPath}): ${err.message}`));
     };
-    fsync(fd, (syncErr) => {
-      close(fd, (closeErr) => {
+    const io = this.io;
+    io.fsyncAsync(fd, (syncErr) => {
+      io.closeAsync(fd, (closeErr) => {
         if (this.aborted) return ending.reject(new Error(`cancelled (${this.tempPath})`));
         if (syncErr !== null) return fail('fsync', syncErr);
         if (closeErr !== null) return fail('close', closeErr);
-        rename(this.tempPath, this.path, (err) => {
+        io.renameAsync(this.tempPath, this.path, (err) => {
           if (err !== null) return fail('rename', err);
-          const dir = dirname(this.path);
-          open(dir, 'r', (err, dfd) => {
+          io.fsyncDirAsync(dirname(this.path), (err) => {
             if (err !== null) return fail('fsync the directory', err, true);
-            fsync(dfd, (err) => {
-              close(dfd, () => undefined);
-              if (err !== null) return fail('fsync the directory', err, true);
-              ending.resolve();
-            });
+            ending.resolve();
           });
         });
       });
@@ -141,7 +138,7 @@ export class FileSnapshotSink implements SnapshotSink {
   /** Unlink the temp file and close it unless a write still uses it; the visible file is untouched. */
   private discard(): void {
     try {
-      unlinkSync(this.tempPath);
+      this.io.unlink(this.tempPath);
     } catch {
       // already renamed or removed
     }
@@ -151,7 +148,7 @@ export class FileSnapshotSink implements SnapshotSink {
   private closeFd(): void {
     const fd = this.fd;
     this.fd = -1;
-    if (fd >= 0) close(fd, () => undefined);
+    if (fd >= 0) this.io.closeAsync(fd);
   }
 
   private writeQueued(): void {
@@ -160,12 +157,12 @@ export class FileSnapshotSink implements SnapshotSink {
     this.inFlight = this.queued;
     this.queued = 0;
     this.writing = true;
-    writev(this.fd, bufs, (err, written) => {
+    this.io.writevAsync(this.fd, bufs, (err, written) => {
       this.bytesWritten += written;
       this.unsyncedBytes += written;
       if (err === null && this.autoSyncBytes > 0 && this.unsyncedBytes >= this.autoSyncBytes && !this.aborted) {
         this.unsyncedBytes = 0;
-        fsync(this.fd, (syncErr) => this.written(bufs, syncErr ?? null, written));
+        this.io.fsyncAsync(this.fd, (syncErr) => this.written(bufs, syncErr, written));
         return;
       }
       this.written(bufs, err, written);

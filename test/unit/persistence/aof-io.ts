@@ -1,5 +1,5 @@
 /**
- * An AofIo for tests of the AOF writer: the real file system, except that fdatasync on the
+ * An FileIo for tests of the AOF writer: the real file system, except that fdatasync on the
  * thread pool completes only when the test says so, and writes can be made to fail.
  * releaseSyncs() lets the held fsyncs run for real (asynchronously); completeSyncs() ends
  * them at once, in the test's own synchronous step, with success or an injected error, so
@@ -7,16 +7,16 @@
  */
 
 import { fdatasyncSync } from 'node:fs';
-import { realIo, type AofIo } from '../../../src/persistence/aof/io.js';
+import { realIo, type FileIo } from '../../../src/persistence/io.js';
 
 type Done = (err: NodeJS.ErrnoException | null) => void;
 
-export class ControlledIo implements AofIo {
+export class ControlledIo implements FileIo {
   pendingSyncs: { fd: number; done: Done }[] = [];
   /** When set, fsyncs run for real as soon as they are asked for (nothing is held). */
   autoSync = false;
   failWrites: string | null = null;
-  constructor(private readonly real: AofIo = realIo) {}
+  constructor(private readonly real: FileIo = realIo) {}
   openAppend = (p: string) => this.real.openAppend(p);
   openWrite = (p: string) => this.real.openWrite(p);
   write = (fd: number, d: Uint8Array, o: number, l: number) => {
@@ -50,7 +50,11 @@ export class ControlledIo implements AofIo {
   }
   ftruncate = (fd: number, l: number) => this.real.ftruncate(fd, l);
   close = (fd: number) => this.real.close(fd);
-  closeAsync = (fd: number) => this.real.closeAsync(fd);
+  closeAsync = (fd: number, done?: Done) => this.real.closeAsync(fd, done);
+  writevAsync = (fd: number, b: Buffer[], done: (err: NodeJS.ErrnoException | null, written: number) => void) => this.real.writevAsync(fd, b, done);
+  fsyncAsync = (fd: number, done: Done) => this.real.fsyncAsync(fd, done);
+  renameAsync = (a: string, b: string, done: Done) => this.real.renameAsync(a, b, done);
+  fsyncDirAsync = (d: string, done: Done) => this.real.fsyncDirAsync(d, done);
   rename = (a: string, b: string) => this.real.rename(a, b);
   fsyncDir = (d: string) => this.real.fsyncDir(d);
   truncate = (p: string, l: number) => this.real.truncate(p, l);

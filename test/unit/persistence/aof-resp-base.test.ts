@@ -22,6 +22,7 @@ import type { Value } from '../../../src/store/value.js';
 import { formatStreamId, type StreamImage } from '../../../src/store/stream.js';
 import { aofOf } from '../../../src/persistence/aof/index.js';
 import { RespBase, startBase, tempRewritePath, tempRewriteRdbPath, type BaseTuning } from '../../../src/persistence/aof/rewrite.js';
+import { realIo } from '../../../src/persistence/io.js';
 import { RespClient, Status } from '../../helpers/resp-client.js';
 import { tempDir, until } from '../../helpers/servers.js';
 
@@ -155,7 +156,7 @@ const MANUAL: BaseTuning = { manual: true, bigElements: 16 };
 function startManual(s: Server, dir: string): { base: RespBase; path: string; temp: string; rdb: string } {
   const temp = tempRewritePath(dir);
   const path = join(dir, 'new.base.aof');
-  const base = startBase(s, temp, path, false, MANUAL);
+  const base = startBase(s, realIo, temp, path, false, MANUAL);
   assert.ok(base instanceof RespBase);
   return { base, path, temp, rdb: tempRewriteRdbPath(dir) };
 }
@@ -266,7 +267,7 @@ describe('RESP base in two phases (driven by step)', () => {
         // Writes to /dev/full fail with ENOSPC: the disk fills up under one of the two files.
         symlinkSync('/dev/full', phase === 'snapshot' ? rdb : temp);
         const path = join(dir, 'new.base.aof');
-        const base = startBase(s, temp, path, false, {}) as RespBase;
+        const base = startBase(s, realIo, temp, path, false, {}) as RespBase;
         await assert.rejects(base.done, /ENOSPC/);
         assert.equal(base.phase, 'failed');
         for (const f of [temp, rdb, path]) assert.equal(existsSync(f), false, f);

@@ -2,7 +2,7 @@
  * The rule a rewrite relies on (writer.ts, "Switching files"): when a rewrite opens its new
  * incr file, nothing is written to it until the old incr's fsync on the thread pool has
  * completed, so an OS crash can only lose a suffix of the write stream. And when that fsync
- * fails (EIO through AofIo): the failure is reported as Redis reports an AOF fsync error
+ * fails (EIO through FileIo): the failure is reported as Redis reports an AOF fsync error
  * (aof_last_write_status:err, writes refused with MISCONF, a log line, here naming the
  * file), no later fsync of the file counts (after EIO the kernel may have dropped the pages
  * and a retry succeeds without them), no held reply leaves, nothing reaches the new file,

@@ -2,7 +2,7 @@
  * The AOF on its own: manifest rules, every loading rule (torn tail with and without
  * aof-load-truncated, unfinished MULTI, garbage, missing files, a truncated file that is not
  * the last), the writer's group commit under `appendfsync always` (write replies wait for
- * the fsync, reads do not) and write errors injected through AofIo.
+ * the fsync, reads do not) and write errors injected through FileIo.
  */
 
 import { after, describe, it } from 'node:test';

@@ -1,17 +1,22 @@
 /**
- * The file operations every piece of AOF code uses, behind one small interface, so that a
- * test can swap in a double that fails with ENOSPC or EIO at a chosen call, or one that
- * forgets unsynced bytes to simulate power loss (test/crash/power-loss-io.ts). The real
- * file system is the default. Every operation is synchronous except fdatasync, closeAsync
- * and bgUnlink, which run on libuv's thread pool: that is Redis's bio threads. fdatasync
- * there lets `appendfsync always` share one fdatasync per loop turn without stopping reads;
- * the asynchronous close is where a removed file's blocks are freed (tens of ms for a
- * large base), which Redis also keeps off its main thread.
+ * The file operations of every file that must survive a power cut (the AOF's files, and
+ * the snapshot sink's: BGSAVE's dump, a rewrite's base), behind one small interface, so
+ * that a test can swap in a double that fails with ENOSPC or EIO at a chosen call, or one
+ * that forgets unsynced bytes to simulate power loss (test/crash/power-loss-io.ts). The
+ * real file system is the default. The AOF's operations are synchronous except
+ * fdatasync, closeAsync and bgUnlink, which run on libuv's thread pool: that is Redis's
+ * bio threads. fdatasync there lets `appendfsync always` share one fdatasync per loop turn
+ * without stopping reads; the asynchronous close is where a removed file's blocks are
+ * freed (tens of ms for a large base), which Redis also keeps off its main thread. The
+ * snapshot sink's are all on the thread pool (the *Async ones), so a save never waits for
+ * the disk on the event loop.
  */
 
 import * as fs from 'node:fs';
 
-export interface AofIo {
+type Done = (err: NodeJS.ErrnoException | null) => void;
+
+export interface FileIo {
   /** Open for appending, creating if missing (O_WRONLY|O_APPEND|O_CREAT, 0644). */
   openAppend(path: string): number;
   /** Open a new file for writing, truncating it. */
@@ -23,10 +28,15 @@ export interface AofIo {
   fdatasyncAsync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
   ftruncate(fd: number, length: number): void;
   close(fd: number): void;
-  /** close on the thread pool (Redis's bio close job); errors are ignored, as there. */
-  closeAsync(fd: number): void;
+  /** close on the thread pool (Redis's bio close job); errors are ignored unless `done` takes them. */
+  closeAsync(fd: number, done?: Done): void;
   rename(from: string, to: string): void;
   fsyncDir(dir: string): void;
+  /** writev(2) once on the thread pool: `done` gets the error or how many bytes went out. */
+  writevAsync(fd: number, buffers: Buffer[], done: (err: NodeJS.ErrnoException | null, written: number) => void): void;
+  fsyncAsync(fd: number, done: Done): void;
+  renameAsync(from: string, to: string, done: Done): void;
+  fsyncDirAsync(dir: string, done: Done): void;
   truncate(path: string, length: number): void;
   unlink(path: string): void;
   /**
@@ -41,7 +51,7 @@ export interface AofIo {
   mkdir(path: string): void;
 }
 
-export const realIo: AofIo = {
+export const realIo: FileIo = {
   openAppend: (path) => fs.openSync(path, 'a', 0o644),
   openWrite: (path) => fs.openSync(path, 'w', 0o644),
   write: (fd, data, offset, length) => fs.writeSync(fd, data, offset, length),
@@ -49,7 +59,7 @@ export const realIo: AofIo = {
   fdatasyncAsync: (fd, done) => fs.fdatasync(fd, done),
   ftruncate: (fd, length) => fs.ftruncateSync(fd, length),
   close: (fd) => fs.closeSync(fd),
-  closeAsync: (fd) => fs.close(fd, ignore),
+  closeAsync: (fd, done = ignore) => fs.close(fd, done),
   rename: (from, to) => fs.renameSync(from, to),
   fsyncDir(dir) {
     const fd = fs.openSync(dir, 'r');
@@ -58,6 +68,18 @@ export const realIo: AofIo = {
     } finally {
       fs.closeSync(fd);
     }
+  },
+  writevAsync: (fd, buffers, done) => fs.writev(fd, buffers, done),
+  fsyncAsync: (fd, done) => fs.fsync(fd, done),
+  renameAsync: (from, to, done) => fs.rename(from, to, done),
+  fsyncDirAsync(dir, done) {
+    fs.open(dir, 'r', (err, fd) => {
+      if (err !== null) return done(err);
+      fs.fsync(fd, (err) => {
+        fs.close(fd, ignore);
+        done(err);
+      });
+    });
   },
   truncate: (path, length) => fs.truncateSync(path, length),
   unlink: (path) => fs.unlinkSync(path),
@@ -87,7 +109,7 @@ export const realIo: AofIo = {
 function ignore(): void { /* as Redis's bio close job */ }
 
 /** Write all of `data`, looping over short writes; throws on the first error. */
-export function writeAll(io: AofIo, fd: number, data: Uint8Array): void {
+export function writeAll(io: FileIo, fd: number, data: Uint8Array): void {
   let off = 0;
   while (off < data.length) off += io.write(fd, data, off, data.length - off);
 }
