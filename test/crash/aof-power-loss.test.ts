@@ -32,6 +32,8 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+type Policy = 'always' | 'everysec';
+
 interface Image {
   dir: string;
   /** Writes that must be in it: under always, those acknowledged when it was taken. */
@@ -41,10 +43,12 @@ interface Image {
 }
 
 /** Run the load, taking IMAGES images at random moments; rewrites start before some of them. */
-async function takeImages(policy: 'always' | 'everysec', random: () => number): Promise<Image[]> {
+async function takeImages(policy: Policy, preamble: boolean, random: () => number): Promise<Image[]> {
   const root = tempDir('vellum-power-');
   dirs.push(root);
-  const h = await startServer({ port: 0, dir: root, save: '', loglevel: 'warning', appendfsync: policy });
+  const h = await startServer({
+    port: 0, dir: root, save: '', loglevel: 'warning', appendfsync: policy, 'aof-use-rdb-preamble': preamble ? 'yes' : 'no',
+  });
   const io = new PowerLossIo(root);
   const aof = new Aof(h.server, io);
   const images: Image[] = [];
@@ -95,11 +99,13 @@ async function checkImage(image: Image, what: string): Promise<void> {
 }
 
 describe('AOF under simulated power loss', () => {
-  for (const policy of ['always', 'everysec'] as const) {
-    it(`${policy}: every image starts, holds a prefix of each client's writes${policy === 'always' ? ' and every acknowledged one' : ''}`, async () => {
+  const cases: [Policy, boolean][] = [['always', true], ['everysec', true], ['always', false]];
+  for (const [policy, preamble] of cases) {
+    const base = preamble ? 'RDB' : 'RESP';
+    it(`${policy}, ${base} base: every image starts, holds a prefix of each client's writes${policy === 'always' ? ' and every acknowledged one' : ''}`, async () => {
       const seed = Date.now() % 1_000_000;
-      const images = await takeImages(policy, generator(seed));
-      for (const image of images) await checkImage(image, `${policy}, seed ${seed}, image taken ${image.moment}`);
+      const images = await takeImages(policy, preamble, generator(seed));
+      for (const image of images) await checkImage(image, `${policy}, ${base} base, seed ${seed}, image taken ${image.moment}`);
     });
   }
 });
