@@ -289,7 +289,7 @@ export class Aof {
     let firstIncrSeq = 0;
     try {
       io.mkdir(aofDir);
-      // 1. New writes go to a new incr file, named in the manifest before anything else.
+      // 1. New writes go to a new incr file, named in the manifest just before its first write.
       w.flush(true);
       if (this.state === 'on') {
         const seq = (this.unnamedIncr?.seq ?? this.manifest.incrSeq) + 1;

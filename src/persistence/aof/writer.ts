@@ -14,7 +14,10 @@
  *    doubled the fsync's latency here (0.34 → 0.55 ms median, 0.5 → 1.1 ms mean, ext4), and
  *    their replies wait for the next fsync anyway. When the fsync returns, its callback
  *    releases the replies it covers and writes everything buffered since with one write(2),
- *    so one sync serves every turn that waited for it.
+ *    so one sync serves every turn that waited for it. The cost of holding records back: a
+ *    read may see a write that is not yet in the page cache, where before it was in the
+ *    page cache but not on disk; neither survives a power loss, and no reply of that write
+ *    has left (Redis 7.0 holds such reads too; the issue asks us not to).
  *    The next fsync then waits, for at most as long as the last one took, until as many
  *    clients hold replies as waited on that fsync: the clients it just released are on
  *    their way back with their next writes. Started at once, it would leave them for the
@@ -22,9 +25,6 @@
  *    turns, each sync serving half of them (measured: ~21 SETs per fdatasync with 50
  *    redis-benchmark clients, where Redis, whose loop blocks on the sync, gets ~45). A lone
  *    client is back as soon as it writes again, and then waits for nothing.
- *    The cost: a read may see a write that is not yet in the page cache, where before it
- *    was in the page cache but not on disk; neither survives a power loss, and no reply of
- *    that write has left (Redis 7.0 holds such reads too; the issue asks us not to).
  *  - everysec: an fdatasync on the thread pool at most once a second. While one is still
  *    running, a write is postponed up to 2 s, then done anyway (aof_delayed_fsync), as
  *    Redis does, because write(2) would block behind the fsync anyway. A postponed write is
@@ -85,6 +85,8 @@ interface AofFile {
 }
 
 const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
+/** Redis's AOF_WRITE_LOG_ERROR_RATE (30 s), in ms. */
+const WRITE_ERROR_LOG_MS = 30_000;
 
 export class AofWriter implements PropagationSink, SyncGate {
   /** Records not yet written (aof_buf). */
@@ -109,6 +111,7 @@ export class AofWriter implements PropagationSink, SyncGate {
   lastWriteStatus: 'ok' | 'err' = 'ok';
   lastWriteError = '';
   fsyncStatus: 'ok' | 'err' = 'ok';
+  private lastWriteErrorLog = 0;
 
   private lastDb = -1;
   private lastTsSec = 0;
@@ -333,7 +336,7 @@ export class AofWriter implements PropagationSink, SyncGate {
     if (this.nameFile !== null) {
       const err = this.nameFile();
       if (err !== null) {
-        this.server.log.warning(`Can't name the AOF file ${this.name} in the manifest: ${err}`);
+        if (this.writeErrorLogDue()) this.server.log.warning(`Can't name the AOF file ${this.name} in the manifest: ${err}`);
         this.setWriteError(err);
         return false;
       }
@@ -349,20 +352,21 @@ export class AofWriter implements PropagationSink, SyncGate {
       error = err;
     }
     if (n !== data.length) {
+      const log = this.writeErrorLogDue();
       if (n >= 0) {
-        this.server.log.warning(`Short write while writing to the AOF file: (nwritten=${n}, expected=${data.length})`);
+        if (log) this.server.log.warning(`Short write while writing to the AOF file: (nwritten=${n}, expected=${data.length})`);
         try {
           this.io.ftruncate(this.fd, this.incrSize);
         } catch (err) {
           // The partial record stays in the file; keep only what did not make it.
-          this.server.log.warning(`Could not remove short write from the append-only file. Vellum may refuse to load the AOF the next time it starts. ftruncate: ${strerror(err)}`);
+          if (log) this.server.log.warning(`Could not remove short write from the append-only file. Vellum may refuse to load the AOF the next time it starts. ftruncate: ${strerror(err)}`);
           this.incrSize += n;
           this.currentSize += n;
           this.buf.consume(n);
         }
         error = { code: 'ENOSPC' };
       } else {
-        this.server.log.warning(`Error writing to the AOF file: ${strerror(error)}`);
+        if (log) this.server.log.warning(`Error writing to the AOF file: ${strerror(error)}`);
       }
       this.setWriteError(strerror(error));
       return false;
@@ -593,6 +597,17 @@ export class AofWriter implements PropagationSink, SyncGate {
     this.closeRetired();
     this.releaseWaiters();
     if (this.buf.length > 0) this.flush(false);
+  }
+
+  /**
+   * The cron retries a failed write ten times a second: a failed attempt's log lines come
+   * at most once per AOF_WRITE_LOG_ERROR_RATE, as in Redis.
+   */
+  private writeErrorLogDue(): boolean {
+    const now = Date.now();
+    if (now - this.lastWriteErrorLog <= WRITE_ERROR_LOG_MS) return false;
+    this.lastWriteErrorLog = now;
+    return true;
   }
 
   private setWriteError(reason: string): void {

@@ -296,6 +296,8 @@ describe('AOF writer', () => {
   it('write errors refuse writes with MISCONF until the disk is healthy again', async () => {
     await withWriter('everysec', async (s, io, aof, port) => {
       const c = await RespClient.connect(port);
+      const warnings: string[] = [];
+      s.log.warning = (msg: string) => { warnings.push(msg); };
       try {
         io.failWrites = 'ENOSPC';
         await c.call('SET', 'k', 'v');
@@ -305,6 +307,9 @@ describe('AOF writer', () => {
         assert.equal(refused.message, 'MISCONF Errors writing to the AOF file: No space left on device');
         assert.ok(aof.infoFields().includes('aof_last_write_status:err'));
         assert.equal(await c.call('GET', 'k'), 'v');
+        // The cron's retries fail too; as in Redis, one line per 30 s says so.
+        for (let i = 0; i < 3; i++) aof.writer.cron();
+        assert.deepEqual(warnings, ['Error writing to the AOF file: No space left on device']);
         io.failWrites = null;
         aof.cron(Date.now());
         assert.equal(s.diskErrorRefusal, null);
