@@ -18,7 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { splitArgs } from '../util/split-args.js';
-import { writeFileAtomicSync } from '../util/atomic-file.js';
+import { realIo, writeFileAtomic } from '../persistence/io.js';
 import { parseDouble, parseLongLong } from '../util/numbers.js';
 import {
   type Directive, LONG_MAX, SHUTDOWN_FLAGS, ULLONG_MAX, deprecatedDirectives, directives, directivesByName,
@@ -340,7 +340,7 @@ export class Config {
     }
     if (extra.length > 0) out.push(generatedMarker, ...extra);
     try {
-      writeFileAtomicSync(this.file, out.join('\n') + '\n');
+      writeFileAtomic(realIo, this.file, out.join('\n') + '\n');
     } catch (err) {
       return `ERR Rewriting config file: ${(err as Error).message}`;
     }

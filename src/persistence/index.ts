@@ -29,6 +29,7 @@ import { RdbError } from './rdb/errors.js';
 import { rdbWriterOptions } from './rdb/writer.js';
 import { storeLoadVisitor, type StoreLoadCounts } from './rdb-load.js';
 import { aofOf, type Aof } from './aof/index.js';
+import { type FileIo, realIo } from './io.js';
 import { AUTOSYNC_BYTES } from './snapshot/file-sink.js';
 import { BackgroundSave } from './snapshot/bgsave.js';
 
@@ -81,6 +82,8 @@ export class Persistence {
 
   /** BGSAVE: the running forkless save, its figures and the SCHEDULE flag. */
   readonly background: BackgroundSave;
+  /** The dump's file operations, SAVE's and BGSAVE's (a test may swap in one that simulates power loss). */
+  io: FileIo = realIo;
 
   constructor(private readonly server: Server) {
     this.background = new BackgroundSave(server, (ok, dirtyAtStart) => this.backgroundSaveDone(ok, dirtyAtStart));
@@ -204,7 +207,7 @@ export class Persistence {
     this.saves++;
     try {
       const autoSync = server.config.bool('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0;
-      saveRdbFile(this.rdbPath, server.keyspace, this.snapshotOptions(), autoSync);
+      saveRdbFile(this.io, this.rdbPath, server.keyspace, this.snapshotOptions(), autoSync);
     } catch (err) {
       server.log.warning(`Write error saving DB on disk: ${(err as Error).message}`);
       return false;
@@ -234,7 +237,7 @@ export class Persistence {
     if (this.childActive) return false;
     this.saves++;
     this.lastSaveTry = Math.floor(Date.now() / 1000);
-    return this.background.start(this.rdbPath, this.snapshotOptions());
+    return this.background.start(this.rdbPath, this.snapshotOptions(), this.io);
   }
 
   /** A snapshot or an AOF rewrite runs (Redis's hasActiveChildProcess). */

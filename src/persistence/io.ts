@@ -1,6 +1,6 @@
 /**
- * The file operations of every file that must survive a power cut (the AOF's files, and
- * the snapshot sink's: BGSAVE's dump, a rewrite's base), behind one small interface, so
+ * The file operations of every file that must survive a power cut (the AOF's files, the
+ * dump, a rewrite's base, a rewritten config file), behind one small interface, so
  * that a test can swap in a double that fails with ENOSPC or EIO at a chosen call, or one
  * that forgets unsynced bytes to simulate power loss (test/crash/power-loss-io.ts). The
  * real file system is the default. The AOF's operations are synchronous except
@@ -13,6 +13,7 @@
  */
 
 import * as fs from 'node:fs';
+import { dirname } from 'node:path';
 
 type Done = (err: NodeJS.ErrnoException | null) => void;
 
@@ -112,6 +113,43 @@ function ignore(): void { /* as Redis's bio close job */ }
 export function writeAll(io: FileIo, fd: number, data: Uint8Array): void {
   let off = 0;
   while (off < data.length) off += io.write(fd, data, off, data.length - off);
+}
+
+/**
+ * Replace a file so that a crash at any moment leaves either the old content or the new,
+ * never a mix (invariant 4): `write(fd)` fills a temp file beside it (a name the caller
+ * chooses, as Redis's temp-<pid>.rdb), which is fsynced and renamed over the target, and the
+ * directory is fsynced so the rename itself is durable. A failure removes the temp file,
+ * leaves the target untouched and throws an Error naming the step and the paths.
+ */
+export function replaceFileAtomic(io: FileIo, path: string, temp: string, write: (fd: number) => void): void {
+  let step = 'open the temp file';
+  let fd = -1;
+  try {
+    fd = io.openWrite(temp);
+    step = 'write';
+    write(fd);
+    step = 'fsync';
+    io.fsync(fd);
+    io.close(fd);
+    fd = -1;
+    step = 'rename';
+    io.rename(temp, path);
+    step = 'fsync the directory';
+    io.fsyncDir(dirname(path));
+  } catch (err) {
+    if (fd >= 0) io.close(fd);
+    if (step !== 'fsync the directory') {
+      try { io.unlink(temp); } catch { /* the temp file may not exist */ }
+    }
+    throw new Error(`${step} (${step === 'rename' ? `${temp} -> ${path}` : temp}): ${(err as Error).message}`);
+  }
+}
+
+/** replaceFileAtomic with `data` as the content, through `<path>.tmp-<pid>`. */
+export function writeFileAtomic(io: FileIo, path: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  replaceFileAtomic(io, path, `${path}.tmp-${process.pid}`, (fd) => writeAll(io, fd, bytes));
 }
 
 /** strerror(3) for the errors a disk gives, as Redis prints them; else Node's message. */

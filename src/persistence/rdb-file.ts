@@ -14,9 +14,9 @@
  * load and by the RESP AOF rewrite's conversion of its temp RDB.
  */
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { replaceFileAtomicSync, writeAllSync } from '../util/atomic-file.js';
+import { type FileIo, replaceFileAtomic, writeAll } from './io.js';
 import type { Keyspace } from '../store/keyspace.js';
 import { RdbSink, RdbWriter, type WriterOptions } from './rdb/writer.js';
 import { parseRdb, rdbParseSteps, RdbReader, type ByteSource, type RdbFileInfo, type RdbVisitor } from './rdb/reader.js';
@@ -74,15 +74,15 @@ export function writeSnapshot(keyspace: Keyspace, consume: (chunk: Uint8Array) =
  * `autoSyncBytes` written when > 0 (rdb-save-incremental-fsync). Throws an Error naming
  * the step.
  */
-export function saveRdbFile(path: string, keyspace: Keyspace, opts: SnapshotOptions, autoSyncBytes = 0): number {
+export function saveRdbFile(io: FileIo, path: string, keyspace: Keyspace, opts: SnapshotOptions, autoSyncBytes = 0): number {
   let keys = 0;
-  replaceFileAtomicSync(path, join(dirname(path), `temp-${process.pid}.rdb`), (fd) => {
+  replaceFileAtomic(io, path, join(dirname(path), `temp-${process.pid}.rdb`), (fd) => {
     let unsynced = 0;
     keys = writeSnapshot(keyspace, (chunk) => {
-      writeAllSync(fd, chunk);
+      writeAll(io, fd, chunk);
       unsynced += chunk.length;
       if (autoSyncBytes > 0 && unsynced >= autoSyncBytes) {
-        fsyncSync(fd);
+        io.fsync(fd);
         unsynced = 0;
       }
     }, opts);

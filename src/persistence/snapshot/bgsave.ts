@@ -26,7 +26,7 @@
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Server } from '../../server/server.js';
-import { type FileIo, realIo } from '../io.js';
+import type { FileIo } from '../io.js';
 import type { SnapshotOptions } from '../rdb-file.js';
 import { startSnapshot, type SnapshotHandle, type SnapshotResult } from './engine.js';
 import { AUTOSYNC_BYTES, bgsaveTempPath, FileSnapshotSink } from './file-sink.js';
@@ -47,8 +47,6 @@ export class BackgroundSave {
   lastLoopDelayMs = 0;
   private startMs = 0;
   private loopDelay: IntervalHistogram | null = null;
-  /** The dump's file operations (a test may swap in one that simulates power loss). */
-  io: FileIo = realIo;
 
   /**
    * `onDone(ok, dirtyAtStart)` runs when a save ends: Persistence updates LASTSAVE, the
@@ -73,7 +71,7 @@ export class BackgroundSave {
    * runs; a temp file that cannot be created is a failed save (onDone(false) before this
    * returns), as a forked child failing at once would be.
    */
-  start(path: string, options: SnapshotOptions): boolean {
+  start(path: string, options: SnapshotOptions, io: FileIo): boolean {
     const server = this.server;
     if (this.handle !== null || server.keyspace.snapshotHook !== null) return false;
     this.scheduled = false;
@@ -83,7 +81,7 @@ export class BackgroundSave {
     try {
       // rdb-save-incremental-fsync: fsync every 4 MiB as it writes, as Redis's rdbSave does.
       const autoSync = server.config.bool('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0;
-      sink = new FileSnapshotSink(path, bgsaveTempPath(dirname(path)), autoSync, this.io);
+      sink = new FileSnapshotSink(path, bgsaveTempPath(dirname(path)), autoSync, io);
     } catch (err) {
       server.log.notice('Background saving started (forkless snapshot)');
       this.failed(err as Error);
