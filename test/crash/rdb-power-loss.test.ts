@@ -1,12 +1,12 @@
 /**
- * BGSAVE under power loss, simulated: saves one after another under the list load
+ * BGSAVE and SAVE under power loss, simulated: saves one after another under the list load
  * (list-load.ts), the dump written through PowerLossIo (power-loss-io.ts). An image of what
- * a power cut would leave is taken at a random moment while each save runs and right after
- * it ends. A server started on each image must load its dump.rdb, never a torn one (the
- * temp file is fsynced before it is renamed over the dump), and each client's list must be
- * a prefix of what it sent holding every write acknowledged before the start of the last
- * save that had ended: a save reports success only once the rename and the directory fsync
- * are done.
+ * a power cut would leave is taken right after each save ends and, for a BGSAVE, at a
+ * random moment while it runs. A server started on each image must load its dump.rdb,
+ * never a torn one (the temp file is fsynced before it is renamed over the dump), and each
+ * client's list must be a prefix of what it sent holding every write acknowledged before
+ * the start of the last save that had ended: a save reports success only once the rename
+ * and the directory fsync are done.
  */
 
 import { after, describe, it } from 'node:test';
@@ -20,7 +20,8 @@ import { checkLists, generator, ListLoad } from './list-load.js';
 import { PowerLossIo } from './power-loss-io.js';
 
 const CLIENTS = 8;
-const SAVES = 5;
+/** BGSAVE, SAVE, BGSAVE … */
+const SAVES = 6;
 
 const dirs: string[] = [];
 after(() => {
@@ -34,7 +35,7 @@ interface Image {
   moment: string;
 }
 
-describe('BGSAVE under simulated power loss', () => {
+describe('BGSAVE and SAVE under simulated power loss', () => {
   it('every image loads, with all that the last completed save held', async () => {
     const seed = Date.now() % 1_000_000;
     const random = generator(seed);
@@ -42,7 +43,7 @@ describe('BGSAVE under simulated power loss', () => {
     dirs.push(root);
     const h = await startServer({ port: 0, dir: root, save: '', appendonly: 'no', loglevel: 'warning' });
     const io = new PowerLossIo(root);
-    h.server.persistence.background.io = io;
+    h.server.persistence.io = io;
     const admin = await RespClient.connect(h.port!);
     const load = new ListLoad(h.port!, CLIENTS);
     const images: Image[] = [];
@@ -57,13 +58,17 @@ describe('BGSAVE under simulated power loss', () => {
       for (let i = 0; i < SAVES; i++) {
         await new Promise((r) => setTimeout(r, 5 + random() * 25));
         const atStart = [...load.acked];
-        assert.deepEqual(await admin.call('BGSAVE'), new Status('Background saving started'));
-        await new Promise((r) => setTimeout(r, random() * 10));
-        image(`${i === 0 ? 'during the first save' : `during save ${i + 1}`}`);
-        await until(() => !h.server.persistence.background.inProgress, 'the save to end');
-        assert.match(String(await admin.call('INFO', 'persistence')), /rdb_last_bgsave_status:ok\r\n/);
+        if (i % 2 === 1) {
+          assert.deepEqual(await admin.call('SAVE'), new Status('OK'));
+        } else {
+          assert.deepEqual(await admin.call('BGSAVE'), new Status('Background saving started'));
+          await new Promise((r) => setTimeout(r, random() * 10));
+          image(`during save ${i + 1} (BGSAVE)`);
+          await until(() => !h.server.persistence.background.inProgress, 'the save to end');
+          assert.match(String(await admin.call('INFO', 'persistence')), /rdb_last_bgsave_status:ok\r\n/);
+        }
         saved = atStart;
-        image(`right after save ${i + 1} ended`);
+        image(`right after save ${i + 1} (${i % 2 === 1 ? 'SAVE' : 'BGSAVE'}) ended`);
       }
     } finally {
       await load.end();
