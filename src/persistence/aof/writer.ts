@@ -517,7 +517,10 @@ export class AofWriter implements PropagationSink, SyncGate {
     if (this.fd < 0) return;
     if (this.postponedStart !== 0 || this.lastWriteStatus === 'err') this.flush(false);
     else if (this.buf.length === 0) this.flush(false);
-    if (this.fsyncStatus === 'err' && !this.syncInFlight && !this.needsBase) this.startFsync();
+    // A failed fsync is tried again once a second, as Redis's next everysec fsync would be.
+    if (this.fsyncStatus === 'err' && !this.syncInFlight && !this.needsBase && Math.floor(Date.now() / 1000) > this.lastFsyncSec) {
+      this.startFsync();
+    }
   }
 
   /**

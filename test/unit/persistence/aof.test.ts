@@ -320,6 +320,31 @@ describe('AOF writer', () => {
     });
   });
 
+  it('everysec: a failed fsync refuses writes and is tried again a second later, not on every cron tick', async () => {
+    await withWriter('everysec', async (s, io, aof) => {
+      const client = new Client(s, null, 'test', '');
+      const now = Date.now;
+      let offset = 1000;
+      Date.now = () => now() + offset;
+      try {
+        s.dispatcher.processCommand(client, ['SET', 'k', 'v']);
+        aof.writer.flush(false); // a second after the last fsync: everysec starts one
+        assert.equal(io.pendingSyncs.length, 1);
+        io.completeSyncs('EIO');
+        assert.equal(s.diskErrorRefusal, 'MISCONF Errors writing to the AOF file: Input/output error');
+        for (let i = 0; i < 3; i++) aof.writer.cron();
+        assert.equal(io.pendingSyncs.length, 0, 'retried within the same second');
+        offset += 1000;
+        aof.writer.cron();
+        assert.equal(io.pendingSyncs.length, 1, 'not retried a second later');
+        io.completeSyncs();
+        assert.equal(s.diskErrorRefusal, null);
+      } finally {
+        Date.now = now;
+      }
+    });
+  });
+
   it("a rewrite's new incr is named with its first write; when the manifest cannot be written, writes are refused until it can", async () => {
     await withWriter('no', async (s, io, aof) => {
       const ad = join(s.dir, 'appendonlydir');
