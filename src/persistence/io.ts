@@ -15,7 +15,8 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 
-type Done = (err: NodeJS.ErrnoException | null) => void;
+/** The callback of an operation on the thread pool: the error, or null. */
+export type IoDone = (err: NodeJS.ErrnoException | null) => void;
 
 export interface FileIo {
   /** Open for appending, creating if missing (O_WRONLY|O_APPEND|O_CREAT, 0644). */
@@ -26,18 +27,18 @@ export interface FileIo {
   write(fd: number, data: Uint8Array, offset: number, length: number): number;
   fsync(fd: number): void;
   /** fdatasync on the thread pool; `done` gets the error, if any. */
-  fdatasyncAsync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
+  fdatasyncAsync(fd: number, done: IoDone): void;
   ftruncate(fd: number, length: number): void;
   close(fd: number): void;
   /** close on the thread pool (Redis's bio close job); errors are ignored unless `done` takes them. */
-  closeAsync(fd: number, done?: Done): void;
+  closeAsync(fd: number, done?: IoDone): void;
   rename(from: string, to: string): void;
   fsyncDir(dir: string): void;
   /** writev(2) once on the thread pool: `done` gets the error or how many bytes went out. */
   writevAsync(fd: number, buffers: Buffer[], done: (err: NodeJS.ErrnoException | null, written: number) => void): void;
-  fsyncAsync(fd: number, done: Done): void;
-  renameAsync(from: string, to: string, done: Done): void;
-  fsyncDirAsync(dir: string, done: Done): void;
+  fsyncAsync(fd: number, done: IoDone): void;
+  renameAsync(from: string, to: string, done: IoDone): void;
+  fsyncDirAsync(dir: string, done: IoDone): void;
   truncate(path: string, length: number): void;
   unlink(path: string): void;
   /**

@@ -20,7 +20,7 @@
 
 import { fstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { realIo, type FileIo } from '../../src/persistence/io.js';
+import { realIo, type FileIo, type IoDone } from '../../src/persistence/io.js';
 
 /** A file, whatever its name is now. */
 interface Inode {
@@ -32,7 +32,6 @@ interface Inode {
   kept: Buffer | null;
 }
 
-type Done = (err: NodeJS.ErrnoException | null) => void;
 
 export class PowerLossIo implements FileIo {
   private readonly byFd = new Map<number, Inode>();
@@ -64,13 +63,7 @@ export class PowerLossIo implements FileIo {
     this.synced(fd, size);
   };
 
-  fdatasyncAsync = (fd: number, done: Done): void => {
-    const size = fstatSync(fd).size;
-    this.real.fdatasyncAsync(fd, (err) => {
-      if (err === null) this.synced(fd, size);
-      done(err);
-    });
-  };
+  fdatasyncAsync = (fd: number, done: IoDone): void => this.real.fdatasyncAsync(fd, this.syncedWhenDone(fd, done));
 
   ftruncate = (fd: number, length: number): void => {
     this.real.ftruncate(fd, length);
@@ -89,7 +82,7 @@ export class PowerLossIo implements FileIo {
     this.byFd.delete(fd);
   };
 
-  closeAsync = (fd: number, done?: Done): void => {
+  closeAsync = (fd: number, done?: IoDone): void => {
     this.real.closeAsync(fd, done);
     this.byFd.delete(fd);
   };
@@ -108,15 +101,9 @@ export class PowerLossIo implements FileIo {
   writevAsync = (fd: number, b: Buffer[], done: (err: NodeJS.ErrnoException | null, written: number) => void): void =>
     this.real.writevAsync(fd, b, done);
 
-  fsyncAsync = (fd: number, done: Done): void => {
-    const size = fstatSync(fd).size;
-    this.real.fsyncAsync(fd, (err) => {
-      if (err === null) this.synced(fd, size);
-      done(err);
-    });
-  };
+  fsyncAsync = (fd: number, done: IoDone): void => this.real.fsyncAsync(fd, this.syncedWhenDone(fd, done));
 
-  renameAsync = (from: string, to: string, done: Done): void => {
+  renameAsync = (from: string, to: string, done: IoDone): void => {
     this.forget(to); // its bytes, while a durable entry may still name it
     this.real.renameAsync(from, to, (err) => {
       if (err === null) this.renamed(from, to);
@@ -124,7 +111,7 @@ export class PowerLossIo implements FileIo {
     });
   };
 
-  fsyncDirAsync = (dir: string, done: Done): void => {
+  fsyncDirAsync = (dir: string, done: IoDone): void => {
     const entries = this.listing(dir);
     this.real.fsyncDirAsync(dir, (err) => {
       if (err === null) this.durableDirs.set(dir, entries);
@@ -192,6 +179,15 @@ export class PowerLossIo implements FileIo {
     const inode: Inode = { path, durable, kept: null };
     this.byPath.set(path, inode);
     return inode;
+  }
+
+  /** The callback of an fsync asked for now: the bytes the file has now are durable once it succeeds. */
+  private syncedWhenDone(fd: number, done: IoDone): IoDone {
+    const size = fstatSync(fd).size;
+    return (err) => {
+      if (err === null) this.synced(fd, size);
+      done(err);
+    };
   }
 
   private synced(fd: number, size: number): void {

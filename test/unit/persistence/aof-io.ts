@@ -7,12 +7,11 @@
  */
 
 import { fdatasyncSync } from 'node:fs';
-import { realIo, type FileIo } from '../../../src/persistence/io.js';
+import { realIo, type FileIo, type IoDone } from '../../../src/persistence/io.js';
 
-type Done = (err: NodeJS.ErrnoException | null) => void;
 
 export class ControlledIo implements FileIo {
-  pendingSyncs: { fd: number; done: Done }[] = [];
+  pendingSyncs: { fd: number; done: IoDone }[] = [];
   /** When set, fsyncs run for real as soon as they are asked for (nothing is held). */
   autoSync = false;
   failWrites: string | null = null;
@@ -24,7 +23,7 @@ export class ControlledIo implements FileIo {
     return this.real.write(fd, d, o, l);
   };
   fsync = (fd: number) => this.real.fsync(fd);
-  fdatasyncAsync = (fd: number, done: Done) => {
+  fdatasyncAsync = (fd: number, done: IoDone) => {
     if (this.autoSync) this.real.fdatasyncAsync(fd, done);
     else this.pendingSyncs.push({ fd, done });
   };
@@ -43,18 +42,18 @@ export class ControlledIo implements FileIo {
       }
     }
   }
-  private takeSyncs(): { fd: number; done: Done }[] {
+  private takeSyncs(): { fd: number; done: IoDone }[] {
     const s = this.pendingSyncs;
     this.pendingSyncs = [];
     return s;
   }
   ftruncate = (fd: number, l: number) => this.real.ftruncate(fd, l);
   close = (fd: number) => this.real.close(fd);
-  closeAsync = (fd: number, done?: Done) => this.real.closeAsync(fd, done);
+  closeAsync = (fd: number, done?: IoDone) => this.real.closeAsync(fd, done);
   writevAsync = (fd: number, b: Buffer[], done: (err: NodeJS.ErrnoException | null, written: number) => void) => this.real.writevAsync(fd, b, done);
-  fsyncAsync = (fd: number, done: Done) => this.real.fsyncAsync(fd, done);
-  renameAsync = (a: string, b: string, done: Done) => this.real.renameAsync(a, b, done);
-  fsyncDirAsync = (d: string, done: Done) => this.real.fsyncDirAsync(d, done);
+  fsyncAsync = (fd: number, done: IoDone) => this.real.fsyncAsync(fd, done);
+  renameAsync = (a: string, b: string, done: IoDone) => this.real.renameAsync(a, b, done);
+  fsyncDirAsync = (d: string, done: IoDone) => this.real.fsyncDirAsync(d, done);
   rename = (a: string, b: string) => this.real.rename(a, b);
   fsyncDir = (d: string) => this.real.fsyncDir(d);
   truncate = (p: string, l: number) => this.real.truncate(p, l);
