@@ -11,9 +11,9 @@
  * subtler argument. COUNT is a lower bound here too: one crowded slot may give more keys.
  *
  * What Redis does and Vellum does not: OBJECT IDLETIME and OBJECT FREQ. A string value is
- * stored bare, with no object header (design.md: that is what keeps a key near 93 bytes),
- * so there is no per-key LRU clock or LFU counter to report. Rather than invent a number,
- * FREQ answers Redis's own error when the policy is not LFU (as Redis does) and IDLETIME
+ * stored bare, with no object header (a small one is bytes beside its key in a key table
+ * record, key-table.ts), so there is no per-key LRU clock or LFU counter to report. Rather
+ * than invent a number, FREQ answers Redis's own error when the policy is not LFU (as Redis does) and IDLETIME
  * answers Redis's own error when it is; the other case of each is an error saying the value
  * is not tracked. Eviction in Vellum does not depend on either.
  *

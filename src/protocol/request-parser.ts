@@ -13,8 +13,7 @@
  *
  * Hot path (measured per pipelined SET): a header's line end is found by a loop over its few
  * bytes, not Buffer.indexOf (a call into C++ per header); the argument array is allocated at
- * its announced size; an argument of up to 16 bytes is made by String.fromCharCode rather
- * than latin1Slice, whose fixed cost as a C++ call is about twice that of the builtin; and
+ * its announced size; short arguments are made in JavaScript (latin1Of); and
  * the command name, the same few strings over and over, comes from a small cache of the
  * names already seen, so it costs neither an allocation nor a hash computation.
  *
@@ -46,7 +45,7 @@ const EMPTY = Buffer.alloc(0);
 const NO_ARGS: string[] = [];
 /** Redis's initial argv allocation: a larger announced count grows as arguments arrive. */
 const MAX_PREALLOCATED_ARGS = 1024;
-/** Arguments up to this length are built by String.fromCharCode (bulkString). */
+/** Command names up to this length come from the cache (commandName). */
 const SHORT_ARG = 16;
 /** The smallest carry-over buffer, and the largest one kept once drained. */
 const MIN_CARRY = 16 * 1024;
@@ -230,7 +229,7 @@ export class RequestParser {
     // Like Redis, the two bytes after the payload are skipped, not checked.
     if (dataStart + len + 2 <= buf.length) {
       const i = this.argc++;
-      this.args[i] = i === 0 && len > 0 && len <= SHORT_ARG ? commandName(buf, dataStart, len) : bulkString(buf, dataStart, len);
+      this.args[i] = i === 0 && len > 0 && len <= SHORT_ARG ? commandName(buf, dataStart, len) : latin1Of(buf, dataStart, dataStart + len);
       this.pos = dataStart + len + 2;
       this.pending--;
       return true;
@@ -280,40 +279,6 @@ function findCR(buf: Buffer, from: number): number {
   return -1;
 }
 
-const fromCharCode = String.fromCharCode;
-
-/** The latin1 string of buf[start, start + len). */
-function bulkString(b: Buffer, s: number, len: number): string {
-  switch (len) {
-    case 0: return '';
-    case 1: return fromCharCode(b[s]!);
-    case 2: return fromCharCode(b[s]!, b[s + 1]!);
-    case 3: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
-    case 4: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
-    case 5: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
-    case 6: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
-    case 7: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
-    case 8: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
-    case 9: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!);
-    case 10: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!);
-    case 11: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!, b[s + 10]!);
-    case 12: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!);
-    case 13: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!);
-    case 14: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!);
-    case 15: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!);
-    case 16: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
-      b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!);
-    default: return latin1Of(b, s, s + len);
-  }
-}
-
 /**
  * Command names seen lately, shared by every connection: a direct-mapped cache indexed by a
  * hash of the name's length and bytes, exact bytes (case included) checked on a hit.
@@ -330,7 +295,7 @@ function commandName(buf: Buffer, start: number, len: number): string {
     while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
     if (i === len) return cached;
   }
-  const name = bulkString(buf, start, len);
+  const name = latin1Of(buf, start, start + len);
   commandNames[h] = name;
   return name;
 }

@@ -1,7 +1,8 @@
 /**
- * What a key holds. A string value is a plain latin1 JS string, with nothing around it:
- * that is what keeps a small key near 93 bytes (design.md). Every other type is an object
- * that says its type and its Redis encoding name; the collection families define them.
+ * What a key holds. A string value is a plain latin1 JS string, with nothing around it (the
+ * key tables keep a small one as bytes beside its key, key-table.ts, and hand out a fresh
+ * string on each read). Every other type is an object that says its type and its Redis
+ * encoding name; the collection families define them.
  *
  * In-memory encodings are free to change; file formats map them in persistence/ (R7).
  */

@@ -105,11 +105,10 @@ function model(ks: Keyspace, now: number): Map<string, string> {
   for (const db of ks.dbs) {
     for (const slot of db.slots) {
       if (slot === undefined) continue;
-      for (const [key, v] of slot.keys) {
+      slot.keys.forEach((key, v) => {
         const at = slot.expires?.get(key) ?? -1;
-        if (at >= 0 && at <= now) continue;
-        out.set(`${db.id}/${key}`, JSON.stringify([describeValue(v), at]));
-      }
+        if (at < 0 || at > now) out.set(`${db.id}/${key}`, JSON.stringify([describeValue(v), at]));
+      });
     }
   }
   return out;
