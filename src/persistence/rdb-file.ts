@@ -59,8 +59,8 @@ export function writeSnapshot(keyspace: Keyspace, consume: (chunk: Uint8Array) =
     for (const slot of db.slots) {
       if (slot === undefined) continue;
       const expires = slot.expires;
-      slot.keys.forEach((key, value) => w.key(key, value, expires === null ? -1 : expires.get(key) ?? -1));
-      keys += slot.keys.size;
+      slot.forEach((key, value) => w.key(key, value, expires === null ? -1 : expires.get(key) ?? -1));
+      keys += slot.size;
     }
   }
   w.eof();

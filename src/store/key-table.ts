@@ -4,15 +4,16 @@
  * Why not a Map<string, Value>: a V8 Map entry with a 14-byte key and a 16-byte string value
  * costs ~111 bytes (a 32-byte key string, a 32-byte value string, the entry and its bucket),
  * where Redis keeps such a key in ~107. Here a small key and a small string value are bytes
- * in one record, on pages from the page pool (page-pool.ts), found through an open-addressing
- * index: ~32 bytes of record and ~16 of index for such a key, and a lookup touches the index
- * and one record where a Map touches a bucket, an entry and two strings.
+ * in one record, on pages of the page pool (page-pool.ts: the table's first page holds 128
+ * bytes, its second 256, the rest 512), found through an open-addressing index: ~32 bytes of
+ * record and ~16 of index for such a key, and a lookup touches the index and one record
+ * where a Map touches a bucket, an entry and two strings.
  *
  *   record:        [klen u8][key bytes][vtag u8][value bytes | ref u32 LE], never across pages
  *   vtag 0..64:    an inline string value of that many bytes
  *   vtag 255:      the value is refs[ref] (a collection, or a string too long or not latin1)
  *   address:       local page number << PAGE_SHIFT | offset in the page (pages[] holds the
- *                  pool's page numbers), so a table can grow to 2 GiB of records
+ *                  pool's block numbers), so a table can grow to 2 GiB of records
  *   index[i]:      record address + 1, or 0 for an empty cell (linear probing; removal shifts
  *                  the cluster back, so there are no tombstones). A JS array of small
  *                  integers: on the V8 heap, where the collector compacts it as it grows.
@@ -28,7 +29,7 @@
  */
 
 import { latin1Of } from '../util/latin1.js';
-import { allocPage, freePage, freeWhenCollected, PAGE_SHIFT, PAGE_SIZE, pageOffset, slabOf } from './page-pool.js';
+import { allocPage, forgetWhenCollected, freePages, freeWhenCollected, PAGE_SHIFT, pageCapacity, pageOffset, slabOf } from './page-pool.js';
 import type { Value } from './value.js';
 
 /** Longest string value stored inline (Redis's embstr limit is 44; these stay small). */
@@ -36,8 +37,9 @@ const MAX_INLINE_VALUE = 64;
 const MAX_INLINE_KEY = 255;
 const REF = 255;
 const MIN_INDEX = 8;
-const OFFSET_MASK = PAGE_SIZE - 1;
+const OFFSET_MASK = (1 << PAGE_SHIFT) - 1;
 const MAX_PAGES = 2 ** (31 - PAGE_SHIFT);
+const NO_PAGES: number[] = [];
 
 /**
  * The index hash of a latin1 key (FNV-1a with a finalizer, so the low bits the index masks
@@ -74,22 +76,20 @@ export class KeyTable {
   /** Number of keys. */
   size = 0;
   private index: number[] = newIndex(MIN_INDEX);
-  private mask = MIN_INDEX - 1;
   /** Records in the index (size minus the keys in `others`). */
   private count = 0;
-  /** The pool's page numbers, by local page number; changed in place only (see the pool). */
-  private readonly pages: number[] = [];
-  /** Where the next record goes in the last page. */
-  private tail = PAGE_SIZE;
+  /** The pool's block numbers, by local page number. */
+  private pages: number[] = NO_PAGES;
+  /** Where the next record goes in the last page, and that page's size. */
+  private tail = 0;
+  private capacity = 0;
   private liveBytes = 0;
   private deadBytes = 0;
+  /** Values kept by reference, in refs[0, refsUsed); freed entries are in freeRefs. */
   private refs: (Value | undefined)[] | null = null;
+  private refsUsed = 0;
   private freeRefs: number[] | null = null;
   private others: Map<string, Value> | null = null;
-
-  constructor() {
-    freeWhenCollected(this, this.pages);
-  }
 
   get(key: string): Value | undefined {
     const h = keyTableHash(key);
@@ -114,8 +114,9 @@ export class KeyTable {
       return false;
     }
     if ((this.count + 1) * 4 > this.index.length * 3) this.resizeIndex(this.index.length * 2);
-    let i = h & this.mask;
-    while (this.index[i] !== 0) i = (i + 1) & this.mask;
+    const mask = this.index.length - 1;
+    let i = h & mask;
+    while (this.index[i] !== 0) i = (i + 1) & mask;
     this.index[i] = this.append(key, value) + 1;
     this.count++;
     this.size++;
@@ -182,7 +183,8 @@ export class KeyTable {
 
   /** The index cell holding `key` (hash `h`), or -1. */
   private find(key: string, h: number): number {
-    const { index, mask, pages } = this;
+    const { index, pages } = this;
+    const mask = index.length - 1;
     const n = key.length;
     let i = h & mask;
     for (;;) {
@@ -238,7 +240,7 @@ export class KeyTable {
   private append(key: string, value: Value): number {
     const inline = isInline(value);
     const bytes = 2 + key.length + (inline ? (value as string).length : 4);
-    if (this.tail + bytes > PAGE_SIZE) this.addPage();
+    while (this.tail + bytes > this.capacity) this.addPage();
     const local = this.pages.length - 1;
     const page = this.pages[local]!;
     const slab = slabOf(page);
@@ -262,7 +264,13 @@ export class KeyTable {
   private addPage(): void {
     // Addresses are int32: local page << PAGE_SHIFT | offset.
     if (this.pages.length === MAX_PAGES) throw new RangeError('a hash slot holds at most 2 GiB of small keys');
-    this.pages.push(allocPage());
+    const local = this.pages.length;
+    const block = allocPage(local);
+    // Exactly as long as needed while small; then grown in place, which the registration
+    // with the pool sees (a table of many pages is big enough not to mind push's room).
+    if (local < 8) this.setPages(this.pages.concat(block));
+    else this.pages.push(block);
+    this.capacity = pageCapacity(local);
     this.tail = 0;
   }
 
@@ -286,14 +294,30 @@ export class KeyTable {
   }
 
   private addRef(value: Value): number {
-    const refs = (this.refs ??= []);
     if (this.freeRefs !== null && this.freeRefs.length > 0) {
       const ref = this.freeRefs.pop()!;
-      refs[ref] = value;
+      this.refs![ref] = value;
       return ref;
     }
-    refs.push(value);
-    return refs.length - 1;
+    let refs = this.refs;
+    if (refs === null || this.refsUsed === refs.length) {
+      // Grown by doubling from 4 (push would give a small array room for 17).
+      const grown = new Array<Value | undefined>(refs === null ? 4 : refs.length * 2);
+      for (let i = 0; i < this.refsUsed; i++) grown[i] = refs![i];
+      this.refs = refs = grown;
+    }
+    refs[this.refsUsed] = value;
+    return this.refsUsed++;
+  }
+
+  /**
+   * The pages are registered with the pool, which frees them when the table is collected.
+   * A small table's array is replaced rather than grown: push would give it room for 17.
+   */
+  private setPages(pages: number[]): void {
+    if (this.pages !== NO_PAGES) forgetWhenCollected(this);
+    this.pages = pages;
+    if (pages.length > 0) freeWhenCollected(this, pages);
   }
 
   /**
@@ -301,10 +325,12 @@ export class KeyTable {
    * onto fresh pages and free the old: amortized O(1) per byte that died.
    */
   private compactIfMostlyDead(): void {
-    if (this.deadBytes <= this.liveBytes || this.deadBytes < PAGE_SIZE) return;
-    const old = this.pages.splice(0);
+    if (this.deadBytes <= this.liveBytes || this.deadBytes < pageCapacity(0)) return;
+    const old = this.pages;
+    this.setPages(NO_PAGES);
     const { index } = this;
-    this.tail = PAGE_SIZE;
+    this.tail = 0;
+    this.capacity = 0;
     this.liveBytes = 0;
     this.deadBytes = 0;
     for (let i = 0; i < index.length; i++) {
@@ -315,7 +341,7 @@ export class KeyTable {
       const at = pageOffset(page) + ((e - 1) & OFFSET_MASK);
       const v = at + 1 + from[at]!;
       const bytes = (from[v] === REF ? v + 5 : v + 1 + from[v]!) - at;
-      if (this.tail + bytes > PAGE_SIZE) this.addPage();
+      while (this.tail + bytes > this.capacity) this.addPage();
       const local = this.pages.length - 1;
       const to = this.pages[local]!;
       const slab = slabOf(to);
@@ -325,7 +351,7 @@ export class KeyTable {
       this.tail += bytes;
       this.liveBytes += bytes;
     }
-    for (const page of old) freePage(page);
+    freePages(old);
   }
 
   private hashAt(e: number): number {
@@ -347,12 +373,12 @@ export class KeyTable {
       index[i] = e;
     }
     this.index = index;
-    this.mask = mask;
   }
 
   /** Empty `cell` and shift back the records of its cluster that probed past it. */
   private removeCell(cell: number): void {
-    const { index, mask } = this;
+    const index = this.index;
+    const mask = index.length - 1;
     let hole = cell;
     let i = cell;
     for (;;) {
@@ -382,9 +408,7 @@ export class KeyTable {
 
 /** An index of `capacity` empty cells, as a packed array of small integers. */
 function newIndex(capacity: number): number[] {
-  const index: number[] = [];
-  for (let i = 0; i < capacity; i++) index.push(0);
-  return index;
+  return new Array<number>(capacity).fill(0);
 }
 
 function isLatin1(s: string): boolean {

@@ -175,7 +175,7 @@ export function writeRespDataset(keyspace: Keyspace, out: (chunk: Buffer) => voi
     for (const slot of db.slots) {
       if (slot === undefined) continue;
       const expires = slot.expires;
-      slot.keys.forEach((key, value) => emitKey(key, value, expires === null ? -1 : expires.get(key) ?? -1, o.emit));
+      slot.forEach((key, value) => emitKey(key, value, expires === null ? -1 : expires.get(key) ?? -1, o.emit));
     }
   }
   o.flush();

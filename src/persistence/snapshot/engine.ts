@@ -852,7 +852,7 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     if (image.id < this.dbIndex || (image.id === this.dbIndex && slot < this.cursor)) return;
     if (!image.remember(slot, key)) return;
     const s = db.slots[slot];
-    const value = s?.keys.get(key);
+    const value = s?.get(key);
     if (value === undefined) return; // created after T
     const expireAt = s!.expires?.get(key) ?? -1;
     if (typeof value === 'string') {
@@ -982,13 +982,13 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     }
     let slot: Slot | undefined;
     const stop = Math.min(SLOT_COUNT, this.cursor + SKIP_PER_UNIT);
-    while (this.cursor < stop && ((slot = slots[this.cursor]) === undefined || slot.keys.size === 0)) this.cursor++;
+    while (this.cursor < stop && ((slot = slots[this.cursor]) === undefined || slot.size === 0)) this.cursor++;
     if (this.cursor === stop) return 0;
     // The whole slot is taken now: from here on the hook ignores its keys.
     const remembered = image.takeRemembered(this.cursor++);
     const expires = slot!.expires;
     let units = 0;
-    slot!.keys.forEach((key, value) => {
+    slot!.forEach((key, value) => {
       if (remembered !== undefined && remembered.has(key)) return;
       const expireAt = expires === null ? -1 : expires.get(key) ?? -1;
       if (typeof value !== 'string' && isBig(value, this.bigElements)) {

@@ -105,7 +105,7 @@ function model(ks: Keyspace, now: number): Map<string, string> {
   for (const db of ks.dbs) {
     for (const slot of db.slots) {
       if (slot === undefined) continue;
-      slot.keys.forEach((key, v) => {
+      slot.forEach((key, v) => {
         const at = slot.expires?.get(key) ?? -1;
         if (at < 0 || at > now) out.set(`${db.id}/${key}`, JSON.stringify([describeValue(v), at]));
       });

@@ -228,7 +228,7 @@ describe('round trip: random datasets written then read back are equal', () => {
     for (const db of ks.dbs) {
       for (const slot of db.slots) {
         if (slot === undefined) continue;
-        slot.keys.forEach((k, v) => out.push([db.id, k, canonical(v), db.getExpire(k)]));
+        slot.forEach((k, v) => out.push([db.id, k, canonical(v), db.getExpire(k)]));
       }
     }
     return out.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));

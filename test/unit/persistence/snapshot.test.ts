@@ -92,7 +92,7 @@ export function capture(ks: Keyspace): Dataset {
     const out = new Map<string, { value: Plain; expireAt: number }>();
     for (const slot of db.slots) {
       if (slot === undefined) continue;
-      slot.keys.forEach((k, v) => out.set(k, { value: plainOf(v), expireAt: slot.expires?.get(k) ?? -1 }));
+      slot.forEach((k, v) => out.set(k, { value: plainOf(v), expireAt: slot.expires?.get(k) ?? -1 }));
     }
     return out;
   });
@@ -332,7 +332,7 @@ function applyOp(ks: Keyspace, op: number[]): void {
     case 19:
     case 20: { // any stream command on one of the db's streams, or a new big one
       const streams: string[] = [];
-      for (const slot of db.slots) slot?.keys.forEach((sk, v) => v instanceof StreamValue && streams.push(sk));
+      for (const slot of db.slots) slot?.forEach((sk, v) => v instanceof StreamValue && streams.push(sk));
       if (streams.length === 0 || c % 10 === 0) {
         if (!db.has(k)) db.setKey(k, makeStream(9 + (c % 30), b));
         break;

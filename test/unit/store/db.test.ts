@@ -31,7 +31,7 @@ describe('Db.scanSlots', () => {
       const slots = new Set(out.map(keyHashSlot));
       for (const s of slots) {
         assert.ok(s >= cursor && (next === 0 || s < next), 'slot within [cursor, next)');
-        assert.equal(out.filter((k) => keyHashSlot(k) === s).length, db.slots[s]!.keys.size);
+        assert.equal(out.filter((k) => keyHashSlot(k) === s).length, db.slots[s]!.size);
       }
       seen.push(...out);
       cursor = next;
