@@ -12,7 +12,7 @@
  * Expiry deadlines (absolute ms) live in each slot's `expires` map, which stays null for a
  * slot with no volatile key so that a read of a non-volatile key costs one null test.
  *
- * A Slot is its keys and values, a KeyTable (key-table.ts: packed off the V8 heap, ~48
+ * A Slot is its keys and values, a KeyTable (key-table.ts: packed off the V8 heap, ~40
  * bytes a small key where a Map entry costs ~111), plus the deadlines: a lookup reaches the
  * table in one load from `slots`, with no object in between.
  */

@@ -4,19 +4,17 @@
  * Why not a Map<string, Value>: a V8 Map entry with a 14-byte key and a 16-byte string value
  * costs ~111 bytes (a 32-byte key string, a 32-byte value string, the entry and its bucket),
  * where Redis keeps such a key in ~107. Here a small key and a small string value are bytes
- * in one record, on pages of the page pool (page-pool.ts: the table's first page holds 128
- * bytes, its second 256, the rest 512), found through an open-addressing index: ~32 bytes of
- * record and ~16 of index for such a key, and a lookup touches the index and one record
- * where a Map touches a bucket, an entry and two strings.
+ * in one record, and the index that finds it is an array of 32-bit cells, both in blocks of
+ * the page pool (page-pool.ts): ~32 bytes of record and ~8 of index for such a key. A lookup
+ * goes from the table to the index cell to the record, where a Map goes to its table, an
+ * entry and a key string (measured: a Map-based keyspace's lookups were ~70% cache misses).
  *
- *   record:        [klen u8][key bytes][vtag u8][value bytes | ref u32 LE], never across pages
+ *   record:        [klen u8][key bytes][vtag u8][value bytes | ref u32 LE], within one page
  *   vtag 0..64:    an inline string value of that many bytes
  *   vtag 255:      the value is refs[ref] (a collection, or a string too long or not latin1)
- *   address:       local page number << PAGE_SHIFT | offset in the page (pages[] holds the
- *                  pool's block numbers), so a table can grow to 2 GiB of records
- *   index[i]:      record address + 1, or 0 for an empty cell (linear probing; removal shifts
- *                  the cluster back, so there are no tombstones). A JS array of small
- *                  integers: on the V8 heap, where the collector compacts it as it grows.
+ *   index cell:    record address + 1, or 0 when empty (linear probing; removal shifts the
+ *                  cluster back, so there are no tombstones)
+ *   record pages:  128 bytes, then 256, then 512s, added as records come (no copying)
  *
  * Keys longer than 255 bytes, or with a code unit above 0xff (never from the protocol, whose
  * strings are latin1), live in `others`, an ordinary Map: the rare case stays simple.
@@ -29,45 +27,64 @@
  */
 
 import { latin1Of } from '../util/latin1.js';
-import { allocPage, forgetWhenCollected, freePages, freeWhenCollected, PAGE_SHIFT, pageCapacity, pageOffset, slabOf } from './page-pool.js';
+import {
+  allocBlock, bytesOf, freeBlock, freeRecordPages, freeWhenCollected, recordPageBytes, SLAB_MASK, wordsOf,
+  type TableBlocks,
+} from './page-pool.js';
 import type { Value } from './value.js';
 
 /** Longest string value stored inline (Redis's embstr limit is 44; these stay small). */
 const MAX_INLINE_VALUE = 64;
 const MAX_INLINE_KEY = 255;
 const REF = 255;
-const MIN_INDEX = 8;
-const OFFSET_MASK = (1 << PAGE_SHIFT) - 1;
-const MAX_PAGES = 2 ** (31 - PAGE_SHIFT);
-const NO_PAGES: number[] = [];
+/** The smallest index: 32 cells, one 128-byte block. */
+const MIN_CELLS = 32;
 
 /**
- * The index hash of a latin1 key (FNV-1a with a finalizer, so the low bits the index masks
- * are mixed), or -1 when the key belongs in `others`.
+ * The index hash of a latin1 key, or -1 when the key belongs in `others`. Four bytes a
+ * round (a multiply and a shift); hashBytes is the same function over bytes.
  */
 export function keyTableHash(key: string): number {
   const n = key.length;
   if (n > MAX_INLINE_KEY) return -1;
-  let h = 0x811c9dc5;
+  let h = n;
   let wide = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    wide |= c0 | c1 | c2 | c3;
+    h = round(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
+  }
+  let last = 0;
+  for (let shift = 0; i < n; i++, shift += 8) {
     const c = key.charCodeAt(i);
     wide |= c;
-    h = Math.imul(h ^ c, 0x01000193);
+    last |= c << shift;
   }
   if (wide > 0xff) return -1;
-  return finish(h);
+  return finish(round(h, last));
 }
 
 function hashBytes(a: Uint8Array, start: number, n: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < start + n; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
-  return finish(h);
+  let h = n;
+  let i = start;
+  const end = start + n;
+  for (; i + 3 < end; i += 4) h = round(h, a[i]! | (a[i + 1]! << 8) | (a[i + 2]! << 16) | (a[i + 3]! << 24));
+  let last = 0;
+  for (let shift = 0; i < end; i++, shift += 8) last |= a[i]! << shift;
+  return finish(round(h, last));
+}
+
+function round(h: number, k: number): number {
+  h = Math.imul(h ^ k, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 function finish(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h ^= h >>> 13;
   return h & 0x7fffffff;
 }
@@ -75,14 +92,17 @@ function finish(h: number): number {
 export class KeyTable {
   /** Number of keys. */
   size = 0;
-  private index: number[] = newIndex(MIN_INDEX);
   /** Records in the index (size minus the keys in `others`). */
   private count = 0;
-  /** The pool's block numbers, by local page number. */
-  private pages: number[] = NO_PAGES;
-  /** Where the next record goes in the last page, and that page's size. */
-  private tail = 0;
-  private capacity = 0;
+  /** The index: cells words[base, base + mask], in the pool block blocks.index. */
+  private words: Int32Array;
+  private base: number;
+  private mask = MIN_CELLS - 1;
+  /** The table's blocks, kept current for the pool, which frees them with the table. */
+  private readonly blocks: TableBlocks;
+  /** Where the next record goes, and the end of the page it goes in (addresses). */
+  private next = 0;
+  private limit = 0;
   private liveBytes = 0;
   private deadBytes = 0;
   /** Values kept by reference, in refs[0, refsUsed); freed entries are in freeRefs. */
@@ -91,11 +111,33 @@ export class KeyTable {
   private freeRefs: number[] | null = null;
   private others: Map<string, Value> | null = null;
 
+  constructor() {
+    const index = newIndex(MIN_CELLS);
+    this.words = wordsOf(index);
+    this.base = (index & SLAB_MASK) >>> 2;
+    this.blocks = { pages: NO_PAGES, index, indexBytes: MIN_CELLS * 4 };
+    freeWhenCollected(this, this.blocks);
+  }
+
   get(key: string): Value | undefined {
     const h = keyTableHash(key);
     if (h < 0) return this.others === null ? undefined : this.others.get(key);
-    const cell = this.find(key, h);
-    return cell < 0 ? undefined : this.valueAt(this.index[cell]! - 1);
+    // find() and valueAt() fused: the hottest read path resolves the record once.
+    const { words, base, mask } = this;
+    const n = key.length;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = words[base + i]!;
+      if (e === 0) return undefined;
+      const bytes = bytesOf(e - 1);
+      const at = (e - 1) & SLAB_MASK;
+      if (bytes[at] !== n) continue;
+      let j = 0;
+      while (j < n && bytes[at + 1 + j] === key.charCodeAt(j)) j++;
+      if (j < n) continue;
+      const v = at + 1 + n;
+      const tag = bytes[v]!;
+      return tag === REF ? this.refs![readU32(bytes, v + 1)] : latin1Of(bytes, v + 1, v + 1 + tag);
+    }
   }
 
   has(key: string): boolean {
@@ -113,11 +155,11 @@ export class KeyTable {
       this.replace(cell, key, value);
       return false;
     }
-    if ((this.count + 1) * 4 > this.index.length * 3) this.resizeIndex(this.index.length * 2);
-    const mask = this.index.length - 1;
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.resizeIndex((this.mask + 1) * 2);
+    const { words, base, mask } = this;
     let i = h & mask;
-    while (this.index[i] !== 0) i = (i + 1) & mask;
-    this.index[i] = this.append(key, value) + 1;
+    while (words[base + i] !== 0) i = (i + 1) & mask;
+    words[base + i] = this.append(key, value) + 1;
     this.count++;
     this.size++;
     return true;
@@ -133,33 +175,32 @@ export class KeyTable {
     }
     const cell = this.find(key, h);
     if (cell < 0) return false;
-    this.release(this.index[cell]! - 1);
+    this.release(this.words[this.base + cell]! - 1);
     this.removeCell(cell);
     this.count--;
     this.size--;
-    if (this.count * 8 < this.index.length && this.index.length > MIN_INDEX) this.resizeIndex(this.index.length / 2);
+    if (this.count * 8 < this.mask + 1 && this.mask + 1 > MIN_CELLS) this.resizeIndex((this.mask + 1) / 2);
     this.compactIfMostlyDead();
     return true;
   }
 
   /** Call fn for each key and value. fn must not change the table. */
   forEach(fn: (key: string, value: Value) => void): void {
-    const { index, pages } = this;
-    for (let i = 0; i < index.length; i++) {
-      const e = index[i]!;
-      if (e === 0) continue;
-      const page = pages[(e - 1) >>> PAGE_SHIFT]!;
-      const at = pageOffset(page) + ((e - 1) & OFFSET_MASK);
-      const slab = slabOf(page);
-      fn(latin1Of(slab, at + 1, at + 1 + slab[at]!), this.valueAt(e - 1));
+    const { words, base, mask } = this;
+    for (let i = 0; i <= mask; i++) {
+      const e = words[base + i]!;
+      if (e !== 0) fn(this.keyAt(e - 1), this.valueAt(e - 1));
     }
     if (this.others !== null) for (const [key, value] of this.others) fn(key, value);
   }
 
   /** Append every key to `out`. */
   collectKeys(out: string[]): void {
-    const index = this.index;
-    for (let i = 0; i < index.length; i++) if (index[i] !== 0) out.push(this.keyAt(index[i]! - 1));
+    const { words, base, mask } = this;
+    for (let i = 0; i <= mask; i++) {
+      const e = words[base + i]!;
+      if (e !== 0) out.push(this.keyAt(e - 1));
+    }
     if (this.others !== null) for (const key of this.others.keys()) out.push(key);
   }
 
@@ -171,10 +212,10 @@ export class KeyTable {
     if (n < others) {
       for (const key of this.others!.keys()) if (n-- === 0) return key;
     }
-    // The index is at least an eighth full (removals shrink it), so a few draws find a key.
-    const index = this.index;
+    // The index is at least an eighth full unless it is the smallest, so a few dozen draws
+    // at most find a key.
     for (;;) {
-      const e = index[Math.floor(Math.random() * index.length)]!;
+      const e = this.words[this.base + Math.floor(Math.random() * (this.mask + 1))]!;
       if (e !== 0) return this.keyAt(e - 1);
     }
   }
@@ -183,114 +224,101 @@ export class KeyTable {
 
   /** The index cell holding `key` (hash `h`), or -1. */
   private find(key: string, h: number): number {
-    const { index, pages } = this;
-    const mask = index.length - 1;
+    const { words, base, mask } = this;
     const n = key.length;
-    let i = h & mask;
-    for (;;) {
-      const e = index[i]!;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const e = words[base + i]!;
       if (e === 0) return -1;
-      const page = pages[(e - 1) >>> PAGE_SHIFT]!;
-      const at = pageOffset(page) + ((e - 1) & OFFSET_MASK);
-      const slab = slabOf(page);
-      if (slab[at] === n && keyEquals(slab, at + 1, key, n)) return i;
-      i = (i + 1) & mask;
+      const bytes = bytesOf(e - 1);
+      const at = (e - 1) & SLAB_MASK;
+      if (bytes[at] === n && keyEquals(bytes, at + 1, key, n)) return i;
     }
   }
 
   private keyAt(addr: number): string {
-    const page = this.pages[addr >>> PAGE_SHIFT]!;
-    const at = pageOffset(page) + (addr & OFFSET_MASK);
-    const slab = slabOf(page);
-    return latin1Of(slab, at + 1, at + 1 + slab[at]!);
+    const bytes = bytesOf(addr);
+    const at = addr & SLAB_MASK;
+    return latin1Of(bytes, at + 1, at + 1 + bytes[at]!);
   }
 
   private valueAt(addr: number): Value {
-    const page = this.pages[addr >>> PAGE_SHIFT]!;
-    const slab = slabOf(page);
-    const at = pageOffset(page) + (addr & OFFSET_MASK);
-    const v = at + 1 + slab[at]!;
-    const tag = slab[v]!;
-    if (tag === REF) return this.refs![readU32(slab, v + 1)]!;
-    return latin1Of(slab, v + 1, v + 1 + tag);
+    const bytes = bytesOf(addr);
+    const at = addr & SLAB_MASK;
+    const v = at + 1 + bytes[at]!;
+    const tag = bytes[v]!;
+    return tag === REF ? this.refs![readU32(bytes, v + 1)]! : latin1Of(bytes, v + 1, v + 1 + tag);
   }
 
   /** Overwrite the value of `key`'s record in `cell`: in place when its size is unchanged. */
   private replace(cell: number, key: string, value: Value): void {
-    const addr = this.index[cell]! - 1;
-    const page = this.pages[addr >>> PAGE_SHIFT]!;
-    const slab = slabOf(page);
-    const v = pageOffset(page) + (addr & OFFSET_MASK) + 1 + key.length;
-    const tag = slab[v]!;
+    const addr = this.words[this.base + cell]! - 1;
+    const bytes = bytesOf(addr);
+    const v = (addr & SLAB_MASK) + 1 + key.length;
+    const tag = bytes[v]!;
     if (tag === REF) {
       if (!isInline(value)) {
-        this.refs![readU32(slab, v + 1)] = value;
+        this.refs![readU32(bytes, v + 1)] = value;
         return;
       }
     } else if (typeof value === 'string' && value.length === tag && isLatin1(value)) {
-      writeLatin1(slab, v + 1, value);
+      writeLatin1(bytes, v + 1, value);
       return;
     }
     this.release(addr);
-    this.index[cell] = this.append(key, value) + 1;
+    this.words[this.base + cell] = this.append(key, value) + 1;
     this.compactIfMostlyDead();
   }
 
   /** Write a record after the last one (on a new page when it does not fit); its address. */
   private append(key: string, value: Value): number {
     const inline = isInline(value);
-    const bytes = 2 + key.length + (inline ? (value as string).length : 4);
-    while (this.tail + bytes > this.capacity) this.addPage();
-    const local = this.pages.length - 1;
-    const page = this.pages[local]!;
-    const slab = slabOf(page);
-    const at = pageOffset(page) + this.tail;
-    slab[at] = key.length;
-    writeLatin1(slab, at + 1, key);
+    const size = 2 + key.length + (inline ? (value as string).length : 4);
+    while (this.next + size > this.limit) this.addPage();
+    const addr = this.next;
+    const bytes = bytesOf(addr);
+    const at = addr & SLAB_MASK;
+    bytes[at] = key.length;
+    writeLatin1(bytes, at + 1, key);
     const v = at + 1 + key.length;
     if (inline) {
-      slab[v] = (value as string).length;
-      writeLatin1(slab, v + 1, value as string);
+      bytes[v] = (value as string).length;
+      writeLatin1(bytes, v + 1, value as string);
     } else {
-      slab[v] = REF;
-      writeU32(slab, v + 1, this.addRef(value));
+      bytes[v] = REF;
+      writeU32(bytes, v + 1, this.addRef(value));
     }
-    const addr = (local << PAGE_SHIFT) | this.tail;
-    this.tail += bytes;
-    this.liveBytes += bytes;
+    this.next += size;
+    this.liveBytes += size;
     return addr;
   }
 
   private addPage(): void {
-    // Addresses are int32: local page << PAGE_SHIFT | offset.
-    if (this.pages.length === MAX_PAGES) throw new RangeError('a hash slot holds at most 2 GiB of small keys');
-    const local = this.pages.length;
-    const block = allocPage(local);
-    // Exactly as long as needed while small; then grown in place, which the registration
-    // with the pool sees (a table of many pages is big enough not to mind push's room).
-    if (local < 8) this.setPages(this.pages.concat(block));
-    else this.pages.push(block);
-    this.capacity = pageCapacity(local);
-    this.tail = 0;
+    const pages = this.blocks.pages;
+    const local = pages.length;
+    const page = allocBlock(recordPageBytes(local));
+    // Exactly as long as needed while small (push would give a one-page table room for 17).
+    if (local < 8) this.blocks.pages = pages.concat(page);
+    else pages.push(page);
+    this.next = page;
+    this.limit = page + recordPageBytes(local);
   }
 
   /** The record at `addr` dies: count its bytes and free its ref. */
   private release(addr: number): void {
-    const page = this.pages[addr >>> PAGE_SHIFT]!;
-    const slab = slabOf(page);
-    const at = pageOffset(page) + (addr & OFFSET_MASK);
-    const v = at + 1 + slab[at]!;
-    let bytes = v + 1 - at;
-    if (slab[v] === REF) {
-      const ref = readU32(slab, v + 1);
+    const bytes = bytesOf(addr);
+    const at = addr & SLAB_MASK;
+    const v = at + 1 + bytes[at]!;
+    let size = v + 1 - at;
+    if (bytes[v] === REF) {
+      const ref = readU32(bytes, v + 1);
       this.refs![ref] = undefined;
       (this.freeRefs ??= []).push(ref);
-      bytes += 4;
+      size += 4;
     } else {
-      bytes += slab[v]!;
+      size += bytes[v]!;
     }
-    this.liveBytes -= bytes;
-    this.deadBytes += bytes;
+    this.liveBytes -= size;
+    this.deadBytes += size;
   }
 
   private addRef(value: Value): number {
@@ -311,89 +339,77 @@ export class KeyTable {
   }
 
   /**
-   * The pages are registered with the pool, which frees them when the table is collected.
-   * A small table's array is replaced rather than grown: push would give it room for 17.
-   */
-  private setPages(pages: number[]): void {
-    if (this.pages !== NO_PAGES) forgetWhenCollected(this);
-    this.pages = pages;
-    if (pages.length > 0) freeWhenCollected(this, pages);
-  }
-
-  /**
-   * Once dead records outweigh live ones (and fill at least a page), copy the live ones
-   * onto fresh pages and free the old: amortized O(1) per byte that died.
+   * Once dead records outweigh live ones (and fill at least a small page), copy the live
+   * ones onto fresh pages and free the old: amortized O(1) per byte that died.
    */
   private compactIfMostlyDead(): void {
-    if (this.deadBytes <= this.liveBytes || this.deadBytes < pageCapacity(0)) return;
-    const old = this.pages;
-    this.setPages(NO_PAGES);
-    const { index } = this;
-    this.tail = 0;
-    this.capacity = 0;
-    this.liveBytes = 0;
-    this.deadBytes = 0;
-    for (let i = 0; i < index.length; i++) {
-      const e = index[i]!;
+    if (this.deadBytes <= this.liveBytes || this.deadBytes < recordPageBytes(0)) return;
+    const old = this.blocks.pages;
+    this.blocks.pages = NO_PAGES;
+    this.next = this.limit = 0;
+    this.liveBytes = this.deadBytes = 0;
+    const { words, base, mask } = this;
+    for (let i = 0; i <= mask; i++) {
+      const e = words[base + i]!;
       if (e === 0) continue;
-      const page = old[(e - 1) >>> PAGE_SHIFT]!;
-      const from = slabOf(page);
-      const at = pageOffset(page) + ((e - 1) & OFFSET_MASK);
+      const from = bytesOf(e - 1);
+      const at = (e - 1) & SLAB_MASK;
       const v = at + 1 + from[at]!;
-      const bytes = (from[v] === REF ? v + 5 : v + 1 + from[v]!) - at;
-      while (this.tail + bytes > this.capacity) this.addPage();
-      const local = this.pages.length - 1;
-      const to = this.pages[local]!;
-      const slab = slabOf(to);
-      const dest = pageOffset(to) + this.tail;
-      for (let j = 0; j < bytes; j++) slab[dest + j] = from[at + j]!;
-      index[i] = ((local << PAGE_SHIFT) | this.tail) + 1;
-      this.tail += bytes;
-      this.liveBytes += bytes;
+      const size = (from[v] === REF ? v + 5 : v + 1 + from[v]!) - at;
+      while (this.next + size > this.limit) this.addPage();
+      const to = bytesOf(this.next);
+      const dest = this.next & SLAB_MASK;
+      for (let j = 0; j < size; j++) to[dest + j] = from[at + j]!;
+      words[base + i] = this.next + 1;
+      this.next += size;
+      this.liveBytes += size;
     }
-    freePages(old);
+    freeRecordPages(old);
   }
 
   private hashAt(e: number): number {
-    const page = this.pages[(e - 1) >>> PAGE_SHIFT]!;
-    const slab = slabOf(page);
-    const at = pageOffset(page) + ((e - 1) & OFFSET_MASK);
-    return hashBytes(slab, at + 1, slab[at]!);
+    const bytes = bytesOf(e - 1);
+    const at = (e - 1) & SLAB_MASK;
+    return hashBytes(bytes, at + 1, bytes[at]!);
   }
 
-  private resizeIndex(capacity: number): void {
-    const old = this.index;
-    const index = newIndex(capacity);
-    const mask = capacity - 1;
-    for (let j = 0; j < old.length; j++) {
-      const e = old[j]!;
+  private resizeIndex(cells: number): void {
+    const { words: oldWords, base: oldBase, mask: oldMask } = this;
+    const index = newIndex(cells);
+    const words = wordsOf(index);
+    const base = (index & SLAB_MASK) >>> 2;
+    const mask = cells - 1;
+    for (let j = 0; j <= oldMask; j++) {
+      const e = oldWords[oldBase + j]!;
       if (e === 0) continue;
       let i = this.hashAt(e) & mask;
-      while (index[i] !== 0) i = (i + 1) & mask;
-      index[i] = e;
+      while (words[base + i] !== 0) i = (i + 1) & mask;
+      words[base + i] = e;
     }
-    this.index = index;
+    freeBlock(this.blocks.index, this.blocks.indexBytes);
+    this.blocks.index = index;
+    this.blocks.indexBytes = cells * 4;
+    this.words = words;
+    this.base = base;
+    this.mask = mask;
   }
 
   /** Empty `cell` and shift back the records of its cluster that probed past it. */
   private removeCell(cell: number): void {
-    const index = this.index;
-    const mask = index.length - 1;
+    const { words, base, mask } = this;
     let hole = cell;
-    let i = cell;
-    for (;;) {
-      i = (i + 1) & mask;
-      const e = index[i]!;
+    for (let i = (cell + 1) & mask; ; i = (i + 1) & mask) {
+      const e = words[base + i]!;
       if (e === 0) break;
       const home = this.hashAt(e) & mask;
       // The record may move into the hole unless its home lies cyclically in (hole, i].
       const stays = hole <= i ? home > hole && home <= i : home > hole || home <= i;
       if (!stays) {
-        index[hole] = e;
+        words[base + hole] = e;
         hole = i;
       }
     }
-    index[hole] = 0;
+    words[base + hole] = 0;
   }
 
   private setOther(key: string, value: Value): boolean {
@@ -406,9 +422,14 @@ export class KeyTable {
   }
 }
 
-/** An index of `capacity` empty cells, as a packed array of small integers. */
-function newIndex(capacity: number): number[] {
-  return new Array<number>(capacity).fill(0);
+const NO_PAGES: number[] = [];
+
+/** A zeroed index block of `cells` cells; its address. */
+function newIndex(cells: number): number {
+  const index = allocBlock(cells * 4);
+  const base = (index & SLAB_MASK) >>> 2;
+  wordsOf(index).fill(0, base, base + cells);
+  return index;
 }
 
 function isLatin1(s: string): boolean {
@@ -420,13 +441,13 @@ function isInline(value: Value): boolean {
   return typeof value === 'string' && value.length <= MAX_INLINE_VALUE && isLatin1(value);
 }
 
-function keyEquals(slab: Uint8Array, start: number, key: string, n: number): boolean {
-  for (let i = 0; i < n; i++) if (slab[start + i] !== key.charCodeAt(i)) return false;
+function keyEquals(bytes: Uint8Array, start: number, key: string, n: number): boolean {
+  for (let i = 0; i < n; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
   return true;
 }
 
-function writeLatin1(slab: Uint8Array, at: number, s: string): void {
-  for (let i = 0; i < s.length; i++) slab[at + i] = s.charCodeAt(i);
+function writeLatin1(bytes: Uint8Array, at: number, s: string): void {
+  for (let i = 0; i < s.length; i++) bytes[at + i] = s.charCodeAt(i);
 }
 
 function readU32(a: Uint8Array, at: number): number {

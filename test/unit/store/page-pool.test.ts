@@ -1,88 +1,86 @@
 /**
  * The page pool (src/store/page-pool.ts) under random allocation and freeing of blocks of
- * every size, across enough slabs that whole slabs are dropped and their numbers reused:
- * each live block is filled with its own tag, and every live block must still hold its
- * tag after each step, so two live blocks that overlapped, or a block handed out twice
- * (a stale free-list entry of a dropped slab), would fail.
+ * every size, a slab's and more included, across enough slabs that whole slabs are dropped
+ * and their numbers reused: each live block is filled with its own tag, and every live
+ * block must still hold its tag after each step, so two live blocks that overlapped, or a
+ * block handed out twice (a stale free-list entry of a dropped slab), would fail.
  */
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allocPage, freePages, pageCapacity, pageOffset, slabOf } from '../../../src/store/page-pool.js';
+import { allocBlock, bytesOf, freeBlock, SLAB_MASK } from '../../../src/store/page-pool.js';
 
 interface Live {
-  /** A table's blocks in order, as freePages expects them. */
-  pages: number[];
+  addr: number;
+  bytes: number;
   tag: number;
 }
 
-function fill(pages: number[], tag: number): void {
-  for (let local = 0; local < pages.length; local++) {
-    slabOf(pages[local]!).fill(tag, pageOffset(pages[local]!), pageOffset(pages[local]!) + pageCapacity(local));
-  }
+function fill(b: Live): void {
+  const at = b.addr & SLAB_MASK;
+  bytesOf(b.addr).fill(b.tag, at, at + b.bytes);
 }
 
-function holds(pages: number[], tag: number): boolean {
-  for (let local = 0; local < pages.length; local++) {
-    const slab = slabOf(pages[local]!);
-    const at = pageOffset(pages[local]!);
-    for (let i = 0; i < pageCapacity(local); i++) if (slab[at + i] !== tag) return false;
-  }
-  return true;
+function holds(b: Live): boolean {
+  const at = b.addr & SLAB_MASK;
+  return bytesOf(b.addr).subarray(at, at + b.bytes).every((x) => x === b.tag);
 }
 
 describe('page pool', () => {
   test('live blocks never overlap, through slab drops and reuse', () => {
+    const size = fc.oneof(
+      { weight: 20, arbitrary: fc.integer({ min: 0, max: 6 }).map((c) => 128 << c) },
+      { weight: 1, arbitrary: fc.constantFrom(256 * 1024, 300 * 1024) }, // a whole slab, a slab of its own
+    );
     const op = fc.oneof(
-      { weight: 3, arbitrary: fc.record({ alloc: fc.integer({ min: 1, max: 40 }) }) },
+      { weight: 3, arbitrary: fc.record({ alloc: fc.array(size, { minLength: 1, maxLength: 30 }) }) },
       { weight: 2, arbitrary: fc.record({ free: fc.nat() }) },
     );
     fc.assert(
-      fc.property(fc.array(op, { minLength: 50, maxLength: 400 }), (ops) => {
+      fc.property(fc.array(op, { minLength: 50, maxLength: 300 }), (ops) => {
         const live: Live[] = [];
-        let nextTag = 1;
+        let tag = 0;
         for (const o of ops) {
           if ('alloc' in o) {
-            const pages: number[] = [];
-            for (let local = 0; local < o.alloc; local++) pages.push(allocPage(local));
-            const tag = nextTag++ % 255 || 1;
-            fill(pages, tag);
-            live.push({ pages, tag });
+            for (const bytes of o.alloc) {
+              const b = { addr: allocBlock(bytes), bytes, tag: (tag++ % 255) + 1 };
+              fill(b);
+              live.push(b);
+            }
           } else if (live.length > 0) {
             const [gone] = live.splice(o.free % live.length, 1);
-            freePages(gone!.pages);
+            freeBlock(gone!.addr, gone!.bytes);
           }
-          for (const l of live) assert.ok(holds(l.pages, l.tag), `a live block lost its tag ${l.tag}`);
+          for (const b of live) assert.ok(holds(b), `a live block lost its tag ${b.tag}`);
         }
-        for (const l of live) freePages(l.pages);
+        for (const b of live) freeBlock(b.addr, b.bytes);
       }),
-      { numRuns: 60 },
+      { numRuns: 40, endOnFailure: true }, // shrinking slabs of blocks is slow
     );
   });
 
   test('a dropped slab\'s number is used again only once no free list names its blocks', () => {
-    // Fill slabs with one-block tables (the smallest size) and free them all, so slabs are
-    // dropped while the smallest size's free list still names their blocks; then take only
-    // 512-byte blocks (as a table's third page) until new slabs are needed, then small
-    // blocks again: none may land inside a live block.
-    const small: number[][] = [];
-    for (let i = 0; i < 6 * 2048; i++) small.push([allocPage(0)]);
-    for (const pages of small) freePages(pages);
-    const large: number[] = [];
-    for (let i = 0; i < 6 * 512; i++) large.push(allocPage(2));
-    const whole = (block: number) => [pageOffset(block), pageOffset(block) + pageCapacity(2)] as const;
-    for (const block of large) slabOf(block).fill(7, ...whole(block));
-    const again: number[][] = [];
+    // Fill slabs with the smallest blocks and free them all, so slabs are dropped while
+    // the smallest size's free list still names their blocks; then take only 512-byte
+    // blocks until new slabs are needed, then small blocks again: none may land inside a
+    // live block.
+    const small: Live[] = [];
+    for (let i = 0; i < 6 * 2048; i++) small.push({ addr: allocBlock(128), bytes: 128, tag: 1 });
+    for (const b of small) freeBlock(b.addr, b.bytes);
+    const large: Live[] = [];
+    for (let i = 0; i < 6 * 512; i++) {
+      const b = { addr: allocBlock(512), bytes: 512, tag: 7 };
+      fill(b);
+      large.push(b);
+    }
+    const again: Live[] = [];
     for (let i = 0; i < 6 * 2048; i++) {
-      const pages = [allocPage(0)];
-      fill(pages, 9);
-      again.push(pages);
+      const b = { addr: allocBlock(128), bytes: 128, tag: 9 };
+      fill(b);
+      again.push(b);
     }
-    for (const block of large) {
-      assert.ok(slabOf(block).subarray(...whole(block)).every((b) => b === 7), 'a small block was handed out inside a live one');
-    }
-    for (const pages of again) freePages(pages);
-    // The large blocks stay allocated: the pool frees blocks as a table's pages, in order.
+    for (const b of large) assert.ok(holds(b), 'a small block was handed out inside a live one');
+    for (const b of [...large, ...again]) freeBlock(b.addr, b.bytes);
   });
 });
