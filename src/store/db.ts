@@ -13,12 +13,13 @@
  * slot with no volatile key so that a read of a non-volatile key costs one null test.
  *
  * A Slot is its keys and values, a KeyTable (key-table.ts: packed off the V8 heap, ~40
- * bytes a small key where a Map entry costs ~111), plus the deadlines: a lookup reaches the
- * table in one load from `slots`, with no object in between.
+ * bytes a small key where a Map entry costs ~111), plus the deadlines. A lookup reads the
+ * slot's index through the database's key directory, without touching the Slot unless the
+ * database has deadlines or the value is a collection.
  */
 
 import { keyHashSlot, SLOT_COUNT } from './crc16.js';
-import { KeyTable } from './key-table.js';
+import { KeyTable, lookupKey, newKeyDirectory, overwriteInPlace } from './key-table.js';
 import type { Keyspace } from './keyspace.js';
 import type { Value } from './value.js';
 
@@ -33,6 +34,8 @@ export interface KeyWatcher {
 
 export class Db {
   readonly slots: (Slot | undefined)[] = new Array(SLOT_COUNT);
+  /** Where each slot's index is (key-table.ts): lookups read it instead of the Slot. */
+  private dir = newKeyDirectory();
   /** Number of keys. */
   size = 0;
   /** Number of keys with a deadline. */
@@ -83,12 +86,11 @@ export class Db {
   /** The key's value with lazy expiry and no other side effect. */
   private lookup(key: string): Value | undefined {
     if (this.size === 0) return undefined;
-    const slot = this.slots[keyHashSlot(key)];
-    if (slot === undefined) return undefined;
-    const v = slot.get(key);
+    const slotIndex = keyHashSlot(key);
+    const v = lookupKey(this.dir, this.slots, slotIndex, key);
     if (v === undefined) return undefined;
     if (this.volatileCount > 0) {
-      const expires = slot.expires;
+      const expires = this.slots[slotIndex]!.expires;
       const when = expires === null ? undefined : expires.get(key);
       if (when !== undefined && when <= this.keyspace.now) {
         this.keyspace.expireKey(this, key);
@@ -119,15 +121,17 @@ export class Db {
    */
   setKey(key: string, value: Value, keepTtl = false): boolean {
     const slotIndex = keyHashSlot(key);
-    const slot = this.slots[slotIndex] ?? this.createSlot(slotIndex);
-    // No volatile key in the database: no deadline to check or drop.
-    const expires = this.volatileCount > 0 ? slot.expires : null;
+    // No volatile key in the database: no deadline to check or drop, and no Slot to read.
+    const expires = this.volatileCount > 0 ? this.slots[slotIndex]?.expires ?? null : null;
     if (expires !== null) {
       const when = expires.get(key);
       if (when !== undefined && when <= this.keyspace.now) this.keyspace.expireKey(this, key);
     }
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
-    const isNew = slot.set(key, value);
+    // An overwrite of a small string by one as long (SET on a counter, a fixed-size value)
+    // goes through the key directory without touching the Slot either.
+    const isNew = !overwriteInPlace(this.dir, slotIndex, key, value) &&
+      (this.slots[slotIndex] ?? this.createSlot(slotIndex)).set(key, value);
     if (isNew) {
       this.size++;
     } else if (!keepTtl && expires !== null && expires.delete(key)) {
@@ -210,6 +214,8 @@ export class Db {
       for (const key of this.watched.keys()) if (this.has(key)) this.touchWatched(key);
     }
     this.slots.fill(undefined);
+    // A fresh directory: tables a snapshot still holds never write into the new one.
+    this.dir = newKeyDirectory();
     this.size = 0;
     this.volatileCount = 0;
     this.keyspace.dirty += removed;
@@ -221,7 +227,10 @@ export class Db {
     const slots = this.slots.slice();
     for (let i = 0; i < SLOT_COUNT; i++) this.slots[i] = other.slots[i];
     for (let i = 0; i < SLOT_COUNT; i++) other.slots[i] = slots[i];
-    const { size, volatileCount } = this;
+    const { dir, size, volatileCount } = this;
+    // Each table keeps its directory entry current, so the directories go with the tables.
+    this.dir = other.dir;
+    other.dir = dir;
     this.size = other.size;
     this.volatileCount = other.volatileCount;
     other.size = size;
@@ -255,7 +264,7 @@ export class Db {
   }
 
   private createSlot(index: number): Slot {
-    const slot = new Slot();
+    const slot = new Slot(this.dir, index);
     this.slots[index] = slot;
     return slot;
   }

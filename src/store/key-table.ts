@@ -31,6 +31,7 @@ import {
   allocBlock, bytesOf, freeBlock, freeRecordPages, freeWhenCollected, recordPageBytes, SLAB_MASK, wordsOf,
   type TableBlocks,
 } from './page-pool.js';
+import { SLOT_COUNT } from './crc16.js';
 import type { Value } from './value.js';
 
 /** Longest string value stored inline (Redis's embstr limit is 44; these stay small). */
@@ -89,6 +90,72 @@ function finish(h: number): number {
   return h & 0x7fffffff;
 }
 
+/**
+ * A database's key directory: per slot, the address of its table's index block and the
+ * number of cells (0: no table). lookupKey reads a slot's index through it, so a lookup of
+ * a small string value never touches the table object, which for a key not in cache is one
+ * cache miss fewer (perf annotate, GET -P 16: ~8% of the server's samples).
+ */
+export function newKeyDirectory(): Int32Array {
+  return new Int32Array(2 * SLOT_COUNT);
+}
+
+/** The value of `key` in `slot`, whose table is tables[slot], reading its index through `dir`. */
+export function lookupKey(dir: Int32Array, tables: readonly (KeyTable | undefined)[], slot: number, key: string): Value | undefined {
+  const cells = dir[2 * slot + 1]!;
+  if (cells === 0) return undefined;
+  const h = keyTableHash(key);
+  if (h < 0) return tables[slot]!.get(key);
+  const index = dir[2 * slot]!;
+  const words = wordsOf(index);
+  const base = (index & SLAB_MASK) >>> 2;
+  const cell = findCell(words, base, cells - 1, key, h);
+  if (cell < 0) return undefined;
+  const addr = words[base + cell]! - 1;
+  const bytes = bytesOf(addr);
+  const v = (addr & SLAB_MASK) + 1 + key.length;
+  const tag = bytes[v]!;
+  return tag === REF ? tables[slot]!.refValue(readU32(bytes, v + 1)) : latin1Of(bytes, v + 1, v + 1 + tag);
+}
+
+/**
+ * Overwrite the value of `key` in `slot` with `value` where it lies, reading the slot's index
+ * through `dir`: true when the key holds an inline string as long as `value`; false, with
+ * nothing changed, when it is absent or the table must do it (KeyTable.set).
+ */
+export function overwriteInPlace(dir: Int32Array, slot: number, key: string, value: Value): boolean {
+  const cells = dir[2 * slot + 1]!;
+  if (cells === 0 || typeof value !== 'string') return false;
+  const h = keyTableHash(key);
+  if (h < 0) return false;
+  const index = dir[2 * slot]!;
+  const words = wordsOf(index);
+  const base = (index & SLAB_MASK) >>> 2;
+  const cell = findCell(words, base, cells - 1, key, h);
+  return cell >= 0 && writeInlineInPlace(words[base + cell]! - 1, key.length, value);
+}
+
+/** Write `value` over the inline value of the record at `addr` (key of `klen` bytes) if it is as long. */
+function writeInlineInPlace(addr: number, klen: number, value: string): boolean {
+  const bytes = bytesOf(addr);
+  const v = (addr & SLAB_MASK) + 1 + klen;
+  if (bytes[v] !== value.length || value.length > MAX_INLINE_VALUE || !isLatin1(value)) return false;
+  writeLatin1(bytes, v + 1, value);
+  return true;
+}
+
+/** The index cell holding `key` (hash `h`) in the index words[base, base + mask], or -1. */
+function findCell(words: Int32Array, base: number, mask: number, key: string, h: number): number {
+  const n = key.length;
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const e = words[base + i]!;
+    if (e === 0) return -1;
+    const bytes = bytesOf(e - 1);
+    const at = (e - 1) & SLAB_MASK;
+    if (bytes[at] === n && keyEquals(bytes, at + 1, key, n)) return i;
+  }
+}
+
 export class KeyTable {
   /** Number of keys. */
   size = 0;
@@ -111,33 +178,29 @@ export class KeyTable {
   private freeRefs: number[] | null = null;
   private others: Map<string, Value> | null = null;
 
-  constructor() {
+  /** `dir` and `slot`: the key directory entry this table keeps current (a table alone has its own). */
+  constructor(
+    private readonly dir: Int32Array = new Int32Array(2),
+    private readonly slot = 0,
+  ) {
     const index = newIndex(MIN_CELLS);
     this.words = wordsOf(index);
     this.base = (index & SLAB_MASK) >>> 2;
     this.blocks = { pages: NO_PAGES, index, indexBytes: MIN_CELLS * 4 };
+    this.publishIndex();
     freeWhenCollected(this, this.blocks);
   }
 
   get(key: string): Value | undefined {
     const h = keyTableHash(key);
     if (h < 0) return this.others === null ? undefined : this.others.get(key);
-    // find() and valueAt() fused: the hottest read path resolves the record once.
-    const { words, base, mask } = this;
-    const n = key.length;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = words[base + i]!;
-      if (e === 0) return undefined;
-      const bytes = bytesOf(e - 1);
-      const at = (e - 1) & SLAB_MASK;
-      if (bytes[at] !== n) continue;
-      let j = 0;
-      while (j < n && bytes[at + 1 + j] === key.charCodeAt(j)) j++;
-      if (j < n) continue;
-      const v = at + 1 + n;
-      const tag = bytes[v]!;
-      return tag === REF ? this.refs![readU32(bytes, v + 1)] : latin1Of(bytes, v + 1, v + 1 + tag);
-    }
+    const cell = findCell(this.words, this.base, this.mask, key, h);
+    return cell < 0 ? undefined : this.valueAt(this.words[this.base + cell]! - 1);
+  }
+
+  /** The value a record holds by reference (lookupKey). */
+  refValue(ref: number): Value {
+    return this.refs![ref]!;
   }
 
   has(key: string): boolean {
@@ -222,17 +285,13 @@ export class KeyTable {
 
   // ---------------------------------------------------------------- internals
 
-  /** The index cell holding `key` (hash `h`), or -1. */
   private find(key: string, h: number): number {
-    const { words, base, mask } = this;
-    const n = key.length;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const e = words[base + i]!;
-      if (e === 0) return -1;
-      const bytes = bytesOf(e - 1);
-      const at = (e - 1) & SLAB_MASK;
-      if (bytes[at] === n && keyEquals(bytes, at + 1, key, n)) return i;
-    }
+    return findCell(this.words, this.base, this.mask, key, h);
+  }
+
+  private publishIndex(): void {
+    this.dir[2 * this.slot] = this.blocks.index;
+    this.dir[2 * this.slot + 1] = this.mask + 1;
   }
 
   private keyAt(addr: number): string {
@@ -254,16 +313,11 @@ export class KeyTable {
     const addr = this.words[this.base + cell]! - 1;
     const bytes = bytesOf(addr);
     const v = (addr & SLAB_MASK) + 1 + key.length;
-    const tag = bytes[v]!;
-    if (tag === REF) {
-      if (!isInline(value)) {
-        this.refs![readU32(bytes, v + 1)] = value;
-        return;
-      }
-    } else if (typeof value === 'string' && value.length === tag && isLatin1(value)) {
-      writeLatin1(bytes, v + 1, value);
+    if (bytes[v] === REF && !isInline(value)) {
+      this.refs![readU32(bytes, v + 1)] = value;
       return;
     }
+    if (typeof value === 'string' && writeInlineInPlace(addr, key.length, value)) return;
     this.release(addr);
     this.words[this.base + cell] = this.append(key, value) + 1;
     this.compactIfMostlyDead();
@@ -392,6 +446,7 @@ export class KeyTable {
     this.words = words;
     this.base = base;
     this.mask = mask;
+    this.publishIndex();
   }
 
   /** Empty `cell` and shift back the records of its cluster that probed past it. */

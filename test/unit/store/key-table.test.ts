@@ -1,15 +1,16 @@
 /**
- * KeyTable (src/store/key-table.ts) against a Map model: random sets, overwrites and
- * deletes over keys and values of every kind it stores differently (inline, by reference,
- * long or wide keys in `others`), checking lookups, size, iteration and sampling after
- * each step, so index growth and shrinking, back-shifting removal, in-place overwrites
- * and arena rebuilds all run against the model.
+ * KeyTable (src/store/key-table.ts) against a Map model: random sets (through the table,
+ * or in place through the key directory as the database does), overwrites and deletes
+ * over keys and values of every kind it stores differently (inline, by reference, long or
+ * wide keys in `others`), checking lookups (the table's and the directory's), size,
+ * iteration and sampling after each step, so index growth and shrinking, back-shifting
+ * removal, in-place overwrites and page compaction all run against the model.
  */
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KeyTable } from '../../../src/store/key-table.js';
+import { KeyTable, lookupKey, newKeyDirectory, overwriteInPlace } from '../../../src/store/key-table.js';
 import type { CollectionValue, Value } from '../../../src/store/value.js';
 
 const collection = (tag: number): CollectionValue =>
@@ -30,16 +31,17 @@ const valueArb: fc.Arbitrary<Value> = fc.oneof(
   fc.integer({ min: 0, max: 9 }).map(collection),
 );
 
-type Op = { op: 'set'; key: string; value: Value } | { op: 'delete'; key: string };
+type Op = { op: 'set'; key: string; value: Value; direct: boolean } | { op: 'delete'; key: string };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb, direct: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
 );
 
-function check(table: KeyTable, model: Map<string, Value>): void {
+function check(table: KeyTable, dir: Int32Array, model: Map<string, Value>): void {
   assert.equal(table.size, model.size);
   for (const [k, v] of model) {
     assert.equal(table.get(k), v, `get ${JSON.stringify(k)}`);
+    assert.equal(lookupKey(dir, [table], 0, k), v, `lookupKey ${JSON.stringify(k)}`);
     assert.ok(table.has(k));
   }
   const seen = new Map<string, Value>();
@@ -59,17 +61,22 @@ describe('KeyTable', () => {
   test('behaves as a Map under random sets, overwrites and deletes', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
-        const table = new KeyTable();
+        const dir = newKeyDirectory();
+        const table = new KeyTable(dir, 0);
         const model = new Map<string, Value>();
         for (const o of ops) {
           if (o.op === 'set') {
-            assert.equal(table.set(o.key, o.value), !model.has(o.key));
+            // The database's way: an overwrite in place through the directory when it can.
+            const overwritten = o.direct && overwriteInPlace(dir, 0, o.key, o.value);
+            if (overwritten) assert.ok(model.has(o.key));
+            else assert.equal(table.set(o.key, o.value), !model.has(o.key));
             model.set(o.key, o.value);
           } else {
             assert.equal(table.delete(o.key), model.delete(o.key));
             assert.equal(table.get(o.key), undefined);
+            assert.equal(lookupKey(dir, [table], 0, o.key), undefined);
           }
-          check(table, model);
+          check(table, dir, model);
         }
       }),
       { numRuns: 200 },
