@@ -19,7 +19,7 @@
  */
 
 import { keyHashSlot, SLOT_COUNT } from './crc16.js';
-import { KeyTable, lookupKey, newKeyDirectory, overwriteInPlace } from './key-table.js';
+import { ABSENT, KeyTable, keyTableHash, lookupKey, newKeyDirectory, overwriteInPlace, TABLE_NEEDED } from './key-table.js';
 import type { Keyspace } from './keyspace.js';
 import type { Value } from './value.js';
 
@@ -129,9 +129,21 @@ export class Db {
     }
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
     // An overwrite of a small string by one as long (SET on a counter, a fixed-size value)
-    // goes through the key directory without touching the Slot either.
-    const isNew = !overwriteInPlace(this.dir, slotIndex, key, value) &&
-      (this.slots[slotIndex] ?? this.createSlot(slotIndex)).set(key, value);
+    // goes through the key directory without touching the Slot either; otherwise the
+    // directory's probe tells the Slot whether the key is new.
+    const slot = this.slots[slotIndex];
+    const h = keyTableHash(key);
+    let isNew = slot === undefined;
+    if (slot === undefined) this.createSlot(slotIndex).add(key, h, value);
+    else {
+      const outcome = overwriteInPlace(this.dir, slotIndex, key, h, value);
+      if (outcome === ABSENT) {
+        slot.add(key, h, value);
+        isNew = true;
+      } else if (outcome === TABLE_NEEDED) {
+        isNew = slot.set(key, value);
+      }
+    }
     if (isNew) {
       this.size++;
     } else if (!keepTtl && expires !== null && expires.delete(key)) {

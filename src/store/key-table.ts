@@ -4,16 +4,18 @@
  * Why not a Map<string, Value>: a V8 Map entry with a 14-byte key and a 16-byte string value
  * costs ~111 bytes (a 32-byte key string, a 32-byte value string, the entry and its bucket),
  * where Redis keeps such a key in ~107. Here a small key and a small string value are bytes
- * in one record, and the index that finds it is an array of 32-bit cells, both in blocks of
- * the page pool (page-pool.ts): ~32 bytes of record and ~8 of index for such a key. A lookup
- * goes from the table to the index cell to the record, where a Map goes to its table, an
- * entry and a key string (measured: a Map-based keyspace's lookups were ~70% cache misses).
+ * in one record, and the index that finds it is an array of cells, both in blocks of the
+ * page pool (page-pool.ts): ~32 bytes of record and ~16 of index for such a key. A lookup
+ * goes from the index cell to the record, where a Map goes to its table, an entry and a
+ * key string (measured: a Map-based keyspace's lookups were ~70% cache misses).
  *
  *   record:        [klen u8][key bytes][vtag u8][value bytes | ref u32 LE], within one page
  *   vtag 0..64:    an inline string value of that many bytes
  *   vtag 255:      the value is refs[ref] (a collection, or a string too long or not latin1)
- *   index cell:    record address + 1, or 0 when empty (linear probing; removal shifts the
- *                  cluster back, so there are no tombstones)
+ *   index cell:    two int32 words: the key's hash, and the record's address + 1 (0: empty).
+ *                  Linear probing; removal shifts the cluster back, so no tombstones. The
+ *                  hash spares a probe the record of every other key it passes (a cache miss
+ *                  each), and growing or shrinking the index never reads a record.
  *   record pages:  128 bytes, then 256, then 512s, added as records come (no copying)
  *
  * Keys longer than 255 bytes, or with a code unit above 0xff (never from the protocol, whose
@@ -38,12 +40,13 @@ import type { Value } from './value.js';
 const MAX_INLINE_VALUE = 64;
 const MAX_INLINE_KEY = 255;
 const REF = 255;
-/** The smallest index: 32 cells, one 128-byte block. */
-const MIN_CELLS = 32;
+/** Words per index cell, and the smallest index: 16 cells, one 128-byte block. */
+const CELL_WORDS = 2;
+const MIN_CELLS = 16;
 
 /**
- * The index hash of a latin1 key, or -1 when the key belongs in `others`. Four bytes a
- * round (a multiply and a shift); hashBytes is the same function over bytes.
+ * The index hash of a latin1 key, or -1 when the key belongs in `others`: four bytes a
+ * round, a multiply and a shift each.
  */
 export function keyTableHash(key: string): number {
   const n = key.length;
@@ -66,16 +69,6 @@ export function keyTableHash(key: string): number {
     last |= c << shift;
   }
   if (wide > 0xff) return -1;
-  return finish(round(h, last));
-}
-
-function hashBytes(a: Uint8Array, start: number, n: number): number {
-  let h = n;
-  let i = start;
-  const end = start + n;
-  for (; i + 3 < end; i += 4) h = round(h, a[i]! | (a[i + 1]! << 8) | (a[i + 2]! << 16) | (a[i + 3]! << 24));
-  let last = 0;
-  for (let shift = 0; i < end; i++, shift += 8) last |= a[i]! << shift;
   return finish(round(h, last));
 }
 
@@ -111,28 +104,34 @@ export function lookupKey(dir: Int32Array, tables: readonly (KeyTable | undefine
   const base = (index & SLAB_MASK) >>> 2;
   const cell = findCell(words, base, cells - 1, key, h);
   if (cell < 0) return undefined;
-  const addr = words[base + cell]! - 1;
+  const addr = words[base + cell * CELL_WORDS + 1]! - 1;
   const bytes = bytesOf(addr);
   const v = (addr & SLAB_MASK) + 1 + key.length;
   const tag = bytes[v]!;
   return tag === REF ? tables[slot]!.refValue(readU32(bytes, v + 1)) : latin1Of(bytes, v + 1, v + 1 + tag);
 }
 
+/** overwriteInPlace's outcomes. */
+export const OVERWRITTEN = 0;
+export const ABSENT = 1;
+export const TABLE_NEEDED = 2;
+
 /**
- * Overwrite the value of `key` in `slot` with `value` where it lies, reading the slot's index
- * through `dir`: true when the key holds an inline string as long as `value`; false, with
- * nothing changed, when it is absent or the table must do it (KeyTable.set).
+ * Overwrite the value of `key` (hash `h`, keyTableHash's) in `slot` (which has a table) with
+ * `value` where it lies, reading the slot's index through `dir`, when the key holds an inline string as long as
+ * `value` (OVERWRITTEN). Otherwise nothing changes: the key is ABSENT (KeyTable.add), or
+ * the table must see to it (TABLE_NEEDED: KeyTable.set; a key kept in `others` too).
  */
-export function overwriteInPlace(dir: Int32Array, slot: number, key: string, value: Value): boolean {
-  const cells = dir[2 * slot + 1]!;
-  if (cells === 0 || typeof value !== 'string') return false;
-  const h = keyTableHash(key);
-  if (h < 0) return false;
+export function overwriteInPlace(dir: Int32Array, slot: number, key: string, h: number, value: Value): number {
+  if (h < 0) return TABLE_NEEDED;
   const index = dir[2 * slot]!;
   const words = wordsOf(index);
   const base = (index & SLAB_MASK) >>> 2;
-  const cell = findCell(words, base, cells - 1, key, h);
-  return cell >= 0 && writeInlineInPlace(words[base + cell]! - 1, key.length, value);
+  const cell = findCell(words, base, dir[2 * slot + 1]! - 1, key, h);
+  if (cell < 0) return ABSENT;
+  const addr = words[base + cell * CELL_WORDS + 1]! - 1;
+  const inPlace = typeof value === 'string' && writeInlineInPlace(addr, key.length, value);
+  return inPlace ? OVERWRITTEN : TABLE_NEEDED;
 }
 
 /** Write `value` over the inline value of the record at `addr` (key of `klen` bytes) if it is as long. */
@@ -144,12 +143,13 @@ function writeInlineInPlace(addr: number, klen: number, value: string): boolean 
   return true;
 }
 
-/** The index cell holding `key` (hash `h`) in the index words[base, base + mask], or -1. */
+/** The index cell holding `key` (hash `h`) in the index of mask + 1 cells at words[base], or -1. */
 function findCell(words: Int32Array, base: number, mask: number, key: string, h: number): number {
   const n = key.length;
   for (let i = h & mask; ; i = (i + 1) & mask) {
-    const e = words[base + i]!;
+    const e = words[base + i * CELL_WORDS + 1]!;
     if (e === 0) return -1;
+    if (words[base + i * CELL_WORDS] !== h) continue;
     const bytes = bytesOf(e - 1);
     const at = (e - 1) & SLAB_MASK;
     if (bytes[at] === n && keyEquals(bytes, at + 1, key, n)) return i;
@@ -161,7 +161,7 @@ export class KeyTable {
   size = 0;
   /** Records in the index (size minus the keys in `others`). */
   private count = 0;
-  /** The index: cells words[base, base + mask], in the pool block blocks.index. */
+  /** The index: mask + 1 cells from words[base], in the pool block blocks.index. */
   private words: Int32Array;
   private base: number;
   private mask = MIN_CELLS - 1;
@@ -186,7 +186,7 @@ export class KeyTable {
     const index = newIndex(MIN_CELLS);
     this.words = wordsOf(index);
     this.base = (index & SLAB_MASK) >>> 2;
-    this.blocks = { pages: NO_PAGES, index, indexBytes: MIN_CELLS * 4 };
+    this.blocks = { pages: NO_PAGES, index, indexBytes: MIN_CELLS * CELL_WORDS * 4 };
     this.publishIndex();
     freeWhenCollected(this, this.blocks);
   }
@@ -195,7 +195,7 @@ export class KeyTable {
     const h = keyTableHash(key);
     if (h < 0) return this.others === null ? undefined : this.others.get(key);
     const cell = findCell(this.words, this.base, this.mask, key, h);
-    return cell < 0 ? undefined : this.valueAt(this.words[this.base + cell]! - 1);
+    return cell < 0 ? undefined : this.valueAt(this.addrAt(cell));
   }
 
   /** The value a record holds by reference (lookupKey). */
@@ -214,18 +214,18 @@ export class KeyTable {
     const h = keyTableHash(key);
     if (h < 0) return this.setOther(key, value);
     const cell = this.find(key, h);
-    if (cell >= 0) {
-      this.replace(cell, key, value);
-      return false;
+    if (cell < 0) {
+      this.insert(key, h, value);
+      return true;
     }
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.resizeIndex((this.mask + 1) * 2);
-    const { words, base, mask } = this;
-    let i = h & mask;
-    while (words[base + i] !== 0) i = (i + 1) & mask;
-    words[base + i] = this.append(key, value) + 1;
-    this.count++;
-    this.size++;
-    return true;
+    this.replace(cell, key, value);
+    return false;
+  }
+
+  /** Store `value` under `key` (hash `h`, keyTableHash's), which the caller knows is not in the table. */
+  add(key: string, h: number, value: Value): void {
+    if (h < 0) this.setOther(key, value);
+    else this.insert(key, h, value);
   }
 
   /** Remove `key`; returns whether it was there. */
@@ -238,7 +238,7 @@ export class KeyTable {
     }
     const cell = this.find(key, h);
     if (cell < 0) return false;
-    this.release(this.words[this.base + cell]! - 1);
+    this.release(this.addrAt(cell));
     this.removeCell(cell);
     this.count--;
     this.size--;
@@ -249,9 +249,8 @@ export class KeyTable {
 
   /** Call fn for each key and value. fn must not change the table. */
   forEach(fn: (key: string, value: Value) => void): void {
-    const { words, base, mask } = this;
-    for (let i = 0; i <= mask; i++) {
-      const e = words[base + i]!;
+    for (let i = 0; i <= this.mask; i++) {
+      const e = this.entryAt(i);
       if (e !== 0) fn(this.keyAt(e - 1), this.valueAt(e - 1));
     }
     if (this.others !== null) for (const [key, value] of this.others) fn(key, value);
@@ -259,9 +258,8 @@ export class KeyTable {
 
   /** Append every key to `out`. */
   collectKeys(out: string[]): void {
-    const { words, base, mask } = this;
-    for (let i = 0; i <= mask; i++) {
-      const e = words[base + i]!;
+    for (let i = 0; i <= this.mask; i++) {
+      const e = this.entryAt(i);
       if (e !== 0) out.push(this.keyAt(e - 1));
     }
     if (this.others !== null) for (const key of this.others.keys()) out.push(key);
@@ -278,15 +276,39 @@ export class KeyTable {
     // The index is at least an eighth full unless it is the smallest, so a few dozen draws
     // at most find a key.
     for (;;) {
-      const e = this.words[this.base + Math.floor(Math.random() * (this.mask + 1))]!;
+      const e = this.entryAt(Math.floor(Math.random() * (this.mask + 1)));
       if (e !== 0) return this.keyAt(e - 1);
     }
   }
 
   // ---------------------------------------------------------------- internals
 
+  private insert(key: string, h: number, value: Value): void {
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.resizeIndex((this.mask + 1) * 2);
+    let i = h & this.mask;
+    while (this.entryAt(i) !== 0) i = (i + 1) & this.mask;
+    this.setCell(i, h, this.append(key, value) + 1);
+    this.count++;
+    this.size++;
+  }
+
   private find(key: string, h: number): number {
     return findCell(this.words, this.base, this.mask, key, h);
+  }
+
+  /** The record address + 1 in `cell`, 0 when it is empty. */
+  private entryAt(cell: number): number {
+    return this.words[this.base + cell * CELL_WORDS + 1]!;
+  }
+
+  /** The record address in `cell`, which is not empty. */
+  private addrAt(cell: number): number {
+    return this.entryAt(cell) - 1;
+  }
+
+  private setCell(cell: number, h: number, entry: number): void {
+    this.words[this.base + cell * CELL_WORDS] = h;
+    this.words[this.base + cell * CELL_WORDS + 1] = entry;
   }
 
   private publishIndex(): void {
@@ -310,7 +332,7 @@ export class KeyTable {
 
   /** Overwrite the value of `key`'s record in `cell`: in place when its size is unchanged. */
   private replace(cell: number, key: string, value: Value): void {
-    const addr = this.words[this.base + cell]! - 1;
+    const addr = this.addrAt(cell);
     const bytes = bytesOf(addr);
     const v = (addr & SLAB_MASK) + 1 + key.length;
     if (bytes[v] === REF && !isInline(value)) {
@@ -319,7 +341,7 @@ export class KeyTable {
     }
     if (typeof value === 'string' && writeInlineInPlace(addr, key.length, value)) return;
     this.release(addr);
-    this.words[this.base + cell] = this.append(key, value) + 1;
+    this.words[this.base + cell * CELL_WORDS + 1] = this.append(key, value) + 1;
     this.compactIfMostlyDead();
   }
 
@@ -402,9 +424,8 @@ export class KeyTable {
     this.blocks.pages = NO_PAGES;
     this.next = this.limit = 0;
     this.liveBytes = this.deadBytes = 0;
-    const { words, base, mask } = this;
-    for (let i = 0; i <= mask; i++) {
-      const e = words[base + i]!;
+    for (let i = 0; i <= this.mask; i++) {
+      const e = this.entryAt(i);
       if (e === 0) continue;
       const from = bytesOf(e - 1);
       const at = (e - 1) & SLAB_MASK;
@@ -414,17 +435,15 @@ export class KeyTable {
       const to = bytesOf(this.next);
       const dest = this.next & SLAB_MASK;
       for (let j = 0; j < size; j++) to[dest + j] = from[at + j]!;
-      words[base + i] = this.next + 1;
+      this.words[this.base + i * CELL_WORDS + 1] = this.next + 1;
       this.next += size;
       this.liveBytes += size;
     }
     freeRecordPages(old);
   }
 
-  private hashAt(e: number): number {
-    const bytes = bytesOf(e - 1);
-    const at = (e - 1) & SLAB_MASK;
-    return hashBytes(bytes, at + 1, bytes[at]!);
+  private hashOf(cell: number): number {
+    return this.words[this.base + cell * CELL_WORDS]!;
   }
 
   private resizeIndex(cells: number): void {
@@ -434,15 +453,17 @@ export class KeyTable {
     const base = (index & SLAB_MASK) >>> 2;
     const mask = cells - 1;
     for (let j = 0; j <= oldMask; j++) {
-      const e = oldWords[oldBase + j]!;
+      const e = oldWords[oldBase + j * CELL_WORDS + 1]!;
       if (e === 0) continue;
-      let i = this.hashAt(e) & mask;
-      while (words[base + i] !== 0) i = (i + 1) & mask;
-      words[base + i] = e;
+      const h = oldWords[oldBase + j * CELL_WORDS]!;
+      let i = h & mask;
+      while (words[base + i * CELL_WORDS + 1] !== 0) i = (i + 1) & mask;
+      words[base + i * CELL_WORDS] = h;
+      words[base + i * CELL_WORDS + 1] = e;
     }
     freeBlock(this.blocks.index, this.blocks.indexBytes);
     this.blocks.index = index;
-    this.blocks.indexBytes = cells * 4;
+    this.blocks.indexBytes = cells * CELL_WORDS * 4;
     this.words = words;
     this.base = base;
     this.mask = mask;
@@ -451,20 +472,21 @@ export class KeyTable {
 
   /** Empty `cell` and shift back the records of its cluster that probed past it. */
   private removeCell(cell: number): void {
-    const { words, base, mask } = this;
+    const mask = this.mask;
     let hole = cell;
     for (let i = (cell + 1) & mask; ; i = (i + 1) & mask) {
-      const e = words[base + i]!;
+      const e = this.entryAt(i);
       if (e === 0) break;
-      const home = this.hashAt(e) & mask;
+      const h = this.hashOf(i);
+      const home = h & mask;
       // The record may move into the hole unless its home lies cyclically in (hole, i].
       const stays = hole <= i ? home > hole && home <= i : home > hole || home <= i;
       if (!stays) {
-        words[base + hole] = e;
+        this.setCell(hole, h, e);
         hole = i;
       }
     }
-    words[base + hole] = 0;
+    this.setCell(hole, 0, 0);
   }
 
   private setOther(key: string, value: Value): boolean {
@@ -481,9 +503,9 @@ const NO_PAGES: number[] = [];
 
 /** A zeroed index block of `cells` cells; its address. */
 function newIndex(cells: number): number {
-  const index = allocBlock(cells * 4);
+  const index = allocBlock(cells * CELL_WORDS * 4);
   const base = (index & SLAB_MASK) >>> 2;
-  wordsOf(index).fill(0, base, base + cells);
+  wordsOf(index).fill(0, base, base + cells * CELL_WORDS);
   return index;
 }
 
@@ -496,8 +518,9 @@ function isInline(value: Value): boolean {
   return typeof value === 'string' && value.length <= MAX_INLINE_VALUE && isLatin1(value);
 }
 
+/** Compared from the end: keys that share a slot's probe run often share a prefix (key:000…). */
 function keyEquals(bytes: Uint8Array, start: number, key: string, n: number): boolean {
-  for (let i = 0; i < n; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
+  for (let i = n - 1; i >= 0; i--) if (bytes[start + i] !== key.charCodeAt(i)) return false;
   return true;
 }
 

@@ -10,7 +10,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KeyTable, lookupKey, newKeyDirectory, overwriteInPlace } from '../../../src/store/key-table.js';
+import {
+  ABSENT, KeyTable, keyTableHash, lookupKey, newKeyDirectory, OVERWRITTEN, overwriteInPlace, TABLE_NEEDED,
+} from '../../../src/store/key-table.js';
 import type { CollectionValue, Value } from '../../../src/store/value.js';
 
 const collection = (tag: number): CollectionValue =>
@@ -66,10 +68,17 @@ describe('KeyTable', () => {
         const model = new Map<string, Value>();
         for (const o of ops) {
           if (o.op === 'set') {
-            // The database's way: an overwrite in place through the directory when it can.
-            const overwritten = o.direct && overwriteInPlace(dir, 0, o.key, o.value);
-            if (overwritten) assert.ok(model.has(o.key));
-            else assert.equal(table.set(o.key, o.value), !model.has(o.key));
+            // The database's way: the directory's probe first, then the table as it says.
+            const h = keyTableHash(o.key);
+            const outcome = o.direct ? overwriteInPlace(dir, 0, o.key, h, o.value) : TABLE_NEEDED;
+            if (outcome === OVERWRITTEN) {
+              assert.ok(model.has(o.key));
+            } else if (outcome === ABSENT) {
+              assert.ok(!model.has(o.key));
+              table.add(o.key, h, o.value);
+            } else {
+              assert.equal(table.set(o.key, o.value), !model.has(o.key));
+            }
             model.set(o.key, o.value);
           } else {
             assert.equal(table.delete(o.key), model.delete(o.key));
