@@ -13,9 +13,9 @@
  * What Redis does and Vellum does not: OBJECT IDLETIME and OBJECT FREQ. A string value is
  * stored bare, with no object header (a small one is bytes beside its key in a key table
  * record, key-table.ts), so there is no per-key LRU clock or LFU counter to report. Rather
- * than invent a number, FREQ answers Redis's own error when the policy is not LFU (as Redis does) and IDLETIME
- * answers Redis's own error when it is; the other case of each is an error saying the value
- * is not tracked. Eviction in Vellum does not depend on either.
+ * than invent a number, FREQ answers Redis's own error when the policy is not LFU (as Redis
+ * does) and IDLETIME answers Redis's own error when it is; the other case of each is an
+ * error saying the value is not tracked. Eviction in Vellum does not depend on either.
  *
  * Unlike SCAN, KEYS skips logically expired keys without deleting them, as Redis's
  * keysCommand uses keyIsExpired rather than expireIfNeeded: KEYS never propagates.

@@ -115,9 +115,9 @@ export class Db {
    * the snapshot hook sees the key; the value is stored; blocked clients are told (a new key
    * may serve them, an overwritten stream unblocks XREADGROUP); WATCH is signalled and one
    * change is counted.
-   * One hash operation in the common case (a slot with no deadlines), which matters because
-   * SET is the hottest write and loading a file is a million of them. Returns whether the
-   * key is new.
+   * One probe of the slot's index in the common case (no deadlines in the database), which
+   * matters because SET is the hottest write and loading a file is a million of them.
+   * Returns whether the key is new.
    */
   setKey(key: string, value: Value, keepTtl = false): boolean {
     const slotIndex = keyHashSlot(key);
@@ -133,16 +133,15 @@ export class Db {
     // directory's probe tells the Slot whether the key is new.
     const slot = this.slots[slotIndex];
     const h = keyTableHash(key);
-    let isNew = slot === undefined;
-    if (slot === undefined) this.createSlot(slotIndex).add(key, h, value);
-    else {
+    let isNew: boolean;
+    if (slot === undefined) {
+      this.createSlot(slotIndex).add(key, h, value);
+      isNew = true;
+    } else {
       const outcome = overwriteInPlace(this.dir, slotIndex, key, h, value);
-      if (outcome === ABSENT) {
-        slot.add(key, h, value);
-        isNew = true;
-      } else if (outcome === TABLE_NEEDED) {
-        isNew = slot.set(key, value);
-      }
+      isNew = outcome === ABSENT;
+      if (isNew) slot.add(key, h, value);
+      else if (outcome === TABLE_NEEDED) isNew = slot.set(key, value);
     }
     if (isNew) {
       this.size++;

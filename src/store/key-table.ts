@@ -6,8 +6,11 @@
  * where Redis keeps such a key in ~107. Here a small key and a small string value are bytes
  * in one record, and the index that finds it is an array of cells, both in blocks of the
  * page pool (page-pool.ts): ~32 bytes of record and ~16 of index for such a key. A lookup
- * goes from the index cell to the record, where a Map goes to its table, an entry and a
- * key string (measured: a Map-based keyspace's lookups were ~70% cache misses).
+ * goes from the database's key directory (where each slot's index is) to the index cell to
+ * the record, where a Map goes to its table, an entry and a key string (measured: lookups
+ * in a Map-based keyspace were ~70% cache misses). The pool addresses 2 GiB, so that much
+ * of small keys and values per process; past it the process stops with the pool's error,
+ * as Redis does when malloc fails (zmalloc's out-of-memory handler aborts).
  *
  *   record:        [klen u8][key bytes][vtag u8][value bytes | ref u32 LE], within one page
  *   vtag 0..64:    an inline string value of that many bytes
