@@ -5,12 +5,13 @@
  *
  * Node flags (the shebang, also used by `npm start` and bench/): a 4 MiB young-generation
  * semi-space. A server's garbage is per-request and dies young; what survives a scavenge
- * (the keys and values a write stores) is copied either way, so the nursery's size sets
- * how often the fixed part of a scavenge is paid. Measured against 1 MiB and 16 MiB, each
- * beside Redis: 4 MiB ingests an AOF ~10% faster than 1 MiB (1.23× Redis's time against
- * 1.37×) and lifts ZADD from 0.84× to 0.88×, and 1M small keys hold 112 bytes of RSS per
- * key once idle against 109; 16 MiB took 2,045–2,146 ms to ingest 1M SETs where 4 MiB took
- * 2,020, and holds 186 bytes per key.
+ * (what a write stores on the heap) is copied either way, so the nursery's size sets how
+ * often the fixed part of a scavenge is paid. Measured against 1 MiB and 16 MiB, each
+ * beside Redis, when keys and values were all V8 strings (third session; small ones now go
+ * off the heap, into the key tables): 4 MiB ingested an AOF ~10% faster than 1 MiB (1.23×
+ * Redis's time against 1.37×) and lifted ZADD from 0.84× to 0.88×, and 1M small keys held
+ * 112 bytes of RSS per key once idle against 109; 16 MiB took 2,045–2,146 ms to ingest 1M
+ * SETs where 4 MiB took 2,020, and held 186 bytes per key.
  */
 
 import { ConfigError, startServer, VERSION, type Server } from '../index.js';
