@@ -121,9 +121,10 @@ export const TABLE_NEEDED = 2;
 
 /**
  * Overwrite the value of `key` (hash `h`, keyTableHash's) in `slot` (which has a table) with
- * `value` where it lies, reading the slot's index through `dir`, when the key holds an inline string as long as
- * `value` (OVERWRITTEN). Otherwise nothing changes: the key is ABSENT (KeyTable.add), or
- * the table must see to it (TABLE_NEEDED: KeyTable.set; a key kept in `others` too).
+ * `value` where it lies, reading the slot's index through `dir`, when the key holds an
+ * inline string as long as `value` (OVERWRITTEN). Otherwise nothing changes: the key is
+ * ABSENT (KeyTable.add), or the table must see to it (TABLE_NEEDED: KeyTable.set; a key
+ * kept in `others` too).
  */
 export function overwriteInPlace(dir: Int32Array, slot: number, key: string, h: number, value: Value): number {
   if (h < 0) return TABLE_NEEDED;
