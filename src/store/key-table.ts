@@ -388,15 +388,12 @@ export class KeyTable {
     const bytes = bytesOf(addr);
     const at = addr & SLAB_MASK;
     const v = at + 1 + bytes[at]!;
-    let size = v + 1 - at;
     if (bytes[v] === REF) {
       const ref = readU32(bytes, v + 1);
       this.refs![ref] = undefined;
       (this.freeRefs ??= []).push(ref);
-      size += 4;
-    } else {
-      size += bytes[v]!;
     }
+    const size = recordSize(bytes, at);
     this.liveBytes -= size;
     this.deadBytes += size;
   }
@@ -433,8 +430,7 @@ export class KeyTable {
       if (e === 0) continue;
       const from = bytesOf(e - 1);
       const at = (e - 1) & SLAB_MASK;
-      const v = at + 1 + from[at]!;
-      const size = (from[v] === REF ? v + 5 : v + 1 + from[v]!) - at;
+      const size = recordSize(from, at);
       while (this.next + size > this.limit) this.addPage();
       const to = bytesOf(this.next);
       const dest = this.next & SLAB_MASK;
@@ -511,6 +507,12 @@ function newIndex(cells: number): number {
   const base = (index & SLAB_MASK) >>> 2;
   wordsOf(index).fill(0, base, base + cells * CELL_WORDS);
   return index;
+}
+
+/** Bytes of the record at `at`. */
+function recordSize(bytes: Uint8Array, at: number): number {
+  const v = at + 1 + bytes[at]!;
+  return (bytes[v] === REF ? v + 5 : v + 1 + bytes[v]!) - at;
 }
 
 function isLatin1(s: string): boolean {
