@@ -107,11 +107,16 @@ export function lookupKey(dir: Int32Array, tables: readonly (KeyTable | undefine
   const base = (index & SLAB_MASK) >>> 2;
   const cell = findCell(words, base, cells - 1, key, h);
   if (cell < 0) return undefined;
-  const addr = words[base + cell * CELL_WORDS + 1]! - 1;
+  return recordValue(words[base + cell * CELL_WORDS + 1]! - 1, tables[slot]!);
+}
+
+/** The value of the record at `addr`; `owner`, its table, is read only for a value held by reference. */
+function recordValue(addr: number, owner: KeyTable): Value {
   const bytes = bytesOf(addr);
-  const v = (addr & SLAB_MASK) + 1 + key.length;
+  const at = addr & SLAB_MASK;
+  const v = at + 1 + bytes[at]!;
   const tag = bytes[v]!;
-  return tag === REF ? tables[slot]!.refValue(readU32(bytes, v + 1)) : latin1Of(bytes, v + 1, v + 1 + tag);
+  return tag === REF ? owner.refValue(readU32(bytes, v + 1)) : latin1Of(bytes, v + 1, v + 1 + tag);
 }
 
 /** overwriteInPlace's outcomes. */
@@ -199,10 +204,10 @@ export class KeyTable {
     const h = keyTableHash(key);
     if (h < 0) return this.others === null ? undefined : this.others.get(key);
     const cell = findCell(this.words, this.base, this.mask, key, h);
-    return cell < 0 ? undefined : this.valueAt(this.addrAt(cell));
+    return cell < 0 ? undefined : recordValue(this.addrAt(cell), this);
   }
 
-  /** The value a record holds by reference (lookupKey). */
+  /** The value a record holds by reference (recordValue). */
   refValue(ref: number): Value {
     return this.refs![ref]!;
   }
@@ -255,7 +260,7 @@ export class KeyTable {
   forEach(fn: (key: string, value: Value) => void): void {
     for (let i = 0; i <= this.mask; i++) {
       const e = this.entryAt(i);
-      if (e !== 0) fn(this.keyAt(e - 1), this.valueAt(e - 1));
+      if (e !== 0) fn(this.keyAt(e - 1), recordValue(e - 1, this));
     }
     if (this.others !== null) for (const [key, value] of this.others) fn(key, value);
   }
@@ -324,14 +329,6 @@ export class KeyTable {
     const bytes = bytesOf(addr);
     const at = addr & SLAB_MASK;
     return latin1Of(bytes, at + 1, at + 1 + bytes[at]!);
-  }
-
-  private valueAt(addr: number): Value {
-    const bytes = bytesOf(addr);
-    const at = addr & SLAB_MASK;
-    const v = at + 1 + bytes[at]!;
-    const tag = bytes[v]!;
-    return tag === REF ? this.refs![readU32(bytes, v + 1)]! : latin1Of(bytes, v + 1, v + 1 + tag);
   }
 
   /** Overwrite the value of `key`'s record in `cell`: in place when its size is unchanged. */
