@@ -18,8 +18,9 @@
  * database has deadlines or the value is a collection.
  */
 
-import { keyHashSlot, SLOT_COUNT } from './crc16.js';
-import { ABSENT, KeyTable, keyTableHash, lookupKey, newKeyDirectory, overwriteInPlace, TABLE_NEEDED } from './key-table.js';
+import { SLOT_COUNT } from './crc16.js';
+import { hashKey, keyHashSlot, lastTableHash } from './key-hash.js';
+import { ABSENT, hasTable, KeyTable, lookupKey, newKeyDirectory, overwriteInPlace, TABLE_NEEDED } from './key-table.js';
 import type { Keyspace } from './keyspace.js';
 import type { Value } from './value.js';
 
@@ -86,8 +87,8 @@ export class Db {
   /** The key's value with lazy expiry and no other side effect. */
   private lookup(key: string): Value | undefined {
     if (this.size === 0) return undefined;
-    const slotIndex = keyHashSlot(key);
-    const v = lookupKey(this.dir, this.slots, slotIndex, key);
+    const slotIndex = hashKey(key);
+    const v = lookupKey(this.dir, this.slots, slotIndex, key, lastTableHash);
     if (v === undefined) return undefined;
     if (this.volatileCount > 0) {
       const expires = this.slots[slotIndex]!.expires;
@@ -120,7 +121,8 @@ export class Db {
    * Returns whether the key is new.
    */
   setKey(key: string, value: Value, keepTtl = false): boolean {
-    const slotIndex = keyHashSlot(key);
+    const slotIndex = hashKey(key);
+    const h = lastTableHash;
     // No volatile key in the database: no deadline to check or drop, and no Slot to read.
     const expires = this.volatileCount > 0 ? this.slots[slotIndex]?.expires ?? null : null;
     if (expires !== null) {
@@ -131,17 +133,15 @@ export class Db {
     // An overwrite of a small string by one as long (SET on a counter, a fixed-size value)
     // goes through the key directory without touching the Slot either; otherwise the
     // directory's probe tells the Slot whether the key is new.
-    const slot = this.slots[slotIndex];
-    const h = keyTableHash(key);
     let isNew: boolean;
-    if (slot === undefined) {
+    if (!hasTable(this.dir, slotIndex)) {
       this.createSlot(slotIndex).add(key, h, value);
       isNew = true;
     } else {
       const outcome = overwriteInPlace(this.dir, slotIndex, key, h, value);
       isNew = outcome === ABSENT;
-      if (isNew) slot.add(key, h, value);
-      else if (outcome === TABLE_NEEDED) isNew = slot.set(key, value);
+      if (isNew) this.slots[slotIndex]!.add(key, h, value);
+      else if (outcome === TABLE_NEEDED) isNew = this.slots[slotIndex]!.set(key, h, value);
     }
     if (isNew) {
       this.size++;
@@ -159,11 +159,12 @@ export class Db {
    * stream unblocks XREADGROUP), WATCH, one change.
    */
   delete(key: string): boolean {
-    const slotIndex = keyHashSlot(key);
+    const slotIndex = hashKey(key);
+    const h = lastTableHash;
     const slot = this.slots[slotIndex];
-    if (slot === undefined || !slot.has(key)) return false;
+    if (slot === undefined || !slot.has(key, h)) return false;
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
-    this.removeFromSlot(slot, key);
+    this.removeFromSlot(slot, key, h);
     this.signalKeyAsReady(key);
     this.signalModified(key);
     return true;
@@ -171,9 +172,9 @@ export class Db {
 
   /** Set the absolute deadline of an existing key. Snapshot hook, WATCH, one change. */
   setExpire(key: string, when: number): void {
-    const slotIndex = keyHashSlot(key);
+    const slotIndex = hashKey(key);
     const slot = this.slots[slotIndex];
-    if (slot === undefined || !slot.has(key)) throw new Error(`setExpire on missing key`);
+    if (slot === undefined || !slot.has(key, lastTableHash)) throw new Error(`setExpire on missing key`);
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
     if (slot.expires === null) slot.expires = new Map();
     const had = slot.expires.has(key);
@@ -255,10 +256,11 @@ export class Db {
    * expirations in server.dirty). The snapshot hook and WATCH still see it.
    */
   removeExpired(key: string): void {
-    const slotIndex = keyHashSlot(key);
+    const slotIndex = hashKey(key);
+    const h = lastTableHash;
     const slot = this.slots[slotIndex]!;
     if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
-    this.removeFromSlot(slot, key);
+    this.removeFromSlot(slot, key, h);
     this.signalKeyAsReady(key);
     if (this.watched !== null) this.touchWatched(key);
   }
@@ -268,8 +270,8 @@ export class Db {
     if (watchers !== undefined) for (const w of watchers) w.touched = true;
   }
 
-  private removeFromSlot(slot: Slot, key: string): void {
-    slot.delete(key);
+  private removeFromSlot(slot: Slot, key: string, h: number): void {
+    slot.delete(key, h);
     this.size--;
     if (slot.expires !== null && slot.expires.delete(key)) this.volatileCount--;
   }

@@ -41,50 +41,12 @@ import type { Value } from './value.js';
 
 /** Longest string value stored inline (Redis's embstr limit is 44; these stay small). */
 const MAX_INLINE_VALUE = 64;
-const MAX_INLINE_KEY = 255;
+/** The longest key a record holds (its length is a byte); longer ones go to `others`. */
+export const MAX_INLINE_KEY = 255;
 const REF = 255;
 /** Words per index cell, and the smallest index: 16 cells, one 128-byte block. */
 const CELL_WORDS = 2;
 const MIN_CELLS = 16;
-
-/**
- * The index hash of a latin1 key, or -1 when the key belongs in `others`: four bytes a
- * round, a multiply and a shift each.
- */
-export function keyTableHash(key: string): number {
-  const n = key.length;
-  if (n > MAX_INLINE_KEY) return -1;
-  let h = n;
-  let wide = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const c0 = key.charCodeAt(i);
-    const c1 = key.charCodeAt(i + 1);
-    const c2 = key.charCodeAt(i + 2);
-    const c3 = key.charCodeAt(i + 3);
-    wide |= c0 | c1 | c2 | c3;
-    h = round(h, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
-  }
-  let last = 0;
-  for (let shift = 0; i < n; i++, shift += 8) {
-    const c = key.charCodeAt(i);
-    wide |= c;
-    last |= c << shift;
-  }
-  if (wide > 0xff) return -1;
-  return finish(round(h, last));
-}
-
-function round(h: number, k: number): number {
-  h = Math.imul(h ^ k, 0x9e3779b1);
-  return h ^ (h >>> 15);
-}
-
-function finish(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h ^= h >>> 13;
-  return h & 0x7fffffff;
-}
 
 /**
  * A database's key directory: per slot, the address of its table's index block and the
@@ -96,27 +58,49 @@ export function newKeyDirectory(): Int32Array {
   return new Int32Array(2 * SLOT_COUNT);
 }
 
-/** The value of `key` in `slot`, whose table is tables[slot], reading its index through `dir`. */
-export function lookupKey(dir: Int32Array, tables: readonly (KeyTable | undefined)[], slot: number, key: string): Value | undefined {
+/** Whether `slot` has a table, read from the directory `dir`. */
+export function hasTable(dir: Int32Array, slot: number): boolean {
+  return dir[2 * slot + 1] !== 0;
+}
+
+/**
+ * The value of `key` (table hash `h`, key-hash.ts's) in `slot`, whose table is
+ * tables[slot], reading its index through `dir`.
+ */
+export function lookupKey(dir: Int32Array, tables: readonly (KeyTable | undefined)[], slot: number, key: string, h: number): Value | undefined {
   const cells = dir[2 * slot + 1]!;
   if (cells === 0) return undefined;
-  const h = keyTableHash(key);
-  if (h < 0) return tables[slot]!.get(key);
+  if (h < 0) return tables[slot]!.get(key, h);
   const index = dir[2 * slot]!;
   const words = wordsOf(index);
   const base = (index & SLAB_MASK) >>> 2;
   const cell = findCell(words, base, cells - 1, key, h);
   if (cell < 0) return undefined;
-  return recordValue(words[base + cell * CELL_WORDS + 1]! - 1, tables[slot]!);
+  const addr = words[base + cell * CELL_WORDS + 1]! - 1;
+  // tables[slot] only for a value held by reference: the slot array is 128 KiB, and its
+  // element is one more cache miss for a small string (perf annotate, GET -P 16).
+  return inlineValue(addr) ?? tables[slot]!.refValue(refOf(addr));
 }
 
-/** The value of the record at `addr`; `owner`, its table, is read only for a value held by reference. */
+/** The value of the record at `addr`, whose table is `owner`. */
 function recordValue(addr: number, owner: KeyTable): Value {
+  return inlineValue(addr) ?? owner.refValue(refOf(addr));
+}
+
+/** The string the record at `addr` holds inline, or undefined when it holds a reference (refOf). */
+function inlineValue(addr: number): string | undefined {
   const bytes = bytesOf(addr);
   const at = addr & SLAB_MASK;
   const v = at + 1 + bytes[at]!;
   const tag = bytes[v]!;
-  return tag === REF ? owner.refValue(readU32(bytes, v + 1)) : latin1Of(bytes, v + 1, v + 1 + tag);
+  return tag === REF ? undefined : latin1Of(bytes, v + 1, v + 1 + tag);
+}
+
+/** The reference the record at `addr` holds (its tag is REF). */
+function refOf(addr: number): number {
+  const bytes = bytesOf(addr);
+  const at = addr & SLAB_MASK;
+  return readU32(bytes, at + 2 + bytes[at]!);
 }
 
 /** overwriteInPlace's outcomes. */
@@ -125,7 +109,7 @@ export const ABSENT = 1;
 export const TABLE_NEEDED = 2;
 
 /**
- * Overwrite the value of `key` (hash `h`, keyTableHash's) in `slot` (which has a table) with
+ * Overwrite the value of `key` (table hash `h`) in `slot` (which has a table) with
  * `value` where it lies, reading the slot's index through `dir`, when the key holds an
  * inline string as long as `value` (OVERWRITTEN). Otherwise nothing changes: the key is
  * ABSENT (KeyTable.add), or the table must see to it (TABLE_NEEDED: KeyTable.set; a key
@@ -200,8 +184,10 @@ export class KeyTable {
     freeWhenCollected(this, this.blocks);
   }
 
-  get(key: string): Value | undefined {
-    const h = keyTableHash(key);
+  // Every method taking a key takes its table hash `h` too (key-hash.ts's hashKey), which
+  // the database has computed with the key's slot.
+
+  get(key: string, h: number): Value | undefined {
     if (h < 0) return this.others === null ? undefined : this.others.get(key);
     const cell = findCell(this.words, this.base, this.mask, key, h);
     return cell < 0 ? undefined : recordValue(this.addrAt(cell), this);
@@ -212,15 +198,13 @@ export class KeyTable {
     return this.refs![ref]!;
   }
 
-  has(key: string): boolean {
-    const h = keyTableHash(key);
+  has(key: string, h: number): boolean {
     if (h < 0) return this.others !== null && this.others.has(key);
     return this.find(key, h) >= 0;
   }
 
   /** Store `value` under `key`; returns whether the key is new. */
-  set(key: string, value: Value): boolean {
-    const h = keyTableHash(key);
+  set(key: string, h: number, value: Value): boolean {
     if (h < 0) return this.setOther(key, value);
     const cell = this.find(key, h);
     if (cell < 0) {
@@ -231,15 +215,14 @@ export class KeyTable {
     return false;
   }
 
-  /** Store `value` under `key` (hash `h`, keyTableHash's), which the caller knows is not in the table. */
+  /** Store `value` under `key`, which the caller knows is not in the table. */
   add(key: string, h: number, value: Value): void {
     if (h < 0) this.setOther(key, value);
     else this.insert(key, h, value);
   }
 
   /** Remove `key`; returns whether it was there. */
-  delete(key: string): boolean {
-    const h = keyTableHash(key);
+  delete(key: string, h: number): boolean {
     if (h < 0) {
       if (this.others === null || !this.others.delete(key)) return false;
       this.size--;

@@ -111,6 +111,7 @@
  */
 
 import { SLOT_COUNT } from '../../store/crc16.js';
+import { keyTableHash } from '../../store/key-hash.js';
 import type { Db, Slot } from '../../store/db.js';
 import type { ElementHook, Keyspace, SnapshotHook } from '../../store/keyspace.js';
 import type { CollectionValue, Value } from '../../store/value.js';
@@ -852,7 +853,7 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
     if (image.id < this.dbIndex || (image.id === this.dbIndex && slot < this.cursor)) return;
     if (!image.remember(slot, key)) return;
     const s = db.slots[slot];
-    const value = s?.get(key);
+    const value = s?.get(key, keyTableHash(key));
     if (value === undefined) return; // created after T
     const expireAt = s!.expires?.get(key) ?? -1;
     if (typeof value === 'string') {

@@ -1,12 +1,14 @@
 /**
- * CRC16 and key hash slots (src/store/crc16.ts) against Redis Cluster: the published check
- * value, the hash-tag rules of the cluster specification, and CLUSTER KEYSLOT answered by
- * a real cluster-enabled redis-server for keys with bytes >= 0x80.
+ * CRC16 and key hash slots (src/store/crc16.ts, key-hash.ts) against Redis Cluster: the
+ * published check value, the hash-tag rules of the cluster specification, and CLUSTER
+ * KEYSLOT answered by a real cluster-enabled redis-server for keys with bytes >= 0x80; and
+ * the key-table hash taken in the same pass.
  */
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc16, keyHashSlot, SLOT_COUNT } from '../../../src/store/crc16.js';
+import { crc16, SLOT_COUNT } from '../../../src/store/crc16.js';
+import { hashKey, keyHashSlot, keyTableHash, lastTableHash } from '../../../src/store/key-hash.js';
 import { redisSkip, startRedis, type RunningServer } from '../../helpers/servers.js';
 import type { RespClient } from '../../helpers/resp-client.js';
 
@@ -39,6 +41,29 @@ describe('crc16 and keyHashSlot', () => {
     }
     assert.equal(crc16(key), crc);
     assert.notEqual(crc16(key), crc16(Buffer.from(key, 'utf8').toString('latin1')));
+  });
+});
+
+describe('the key-table hash hashKey takes with the slot', () => {
+  test('covers the whole key, hash tag included, and does not depend on the call before', () => {
+    const a = keyTableHash('{user1000}.following');
+    const b = keyTableHash('{user1000}.followers');
+    assert.equal(keyHashSlot('{user1000}.following'), keyHashSlot('{user1000}.followers'));
+    assert.notEqual(a, b);
+    const tagSlot = keyHashSlot('user1000');
+    assert.equal(hashKey('{user1000}.following'), tagSlot);
+    assert.equal(lastTableHash, a);
+    keyTableHash('other');
+    assert.equal(keyTableHash('{user1000}.following'), a);
+  });
+
+  test('is -1 for a key a table keeps in `others`: longer than 255 bytes, or a code unit above 0xff', () => {
+    assert.ok(keyTableHash('k'.repeat(255)) >= 0);
+    assert.equal(keyTableHash('k'.repeat(256)), -1);
+    assert.equal(keyTableHash('wide\u0100'), -1);
+    assert.ok(keyTableHash('latin1 \u00ff') >= 0);
+    // The slot is still the CRC of the key's bytes.
+    assert.equal(hashKey('k'.repeat(256)), crc16('k'.repeat(256)) & (SLOT_COUNT - 1));
   });
 });
 

@@ -7,7 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyspace } from '../../../src/store/keyspace.js';
-import { keyHashSlot, SLOT_COUNT } from '../../../src/store/crc16.js';
+import { SLOT_COUNT } from '../../../src/store/crc16.js';
+import { keyHashSlot } from '../../../src/store/key-hash.js';
 import type { Db } from '../../../src/store/db.js';
 
 function keyspaceWith(n: number, prefix = 'k'): Keyspace {

@@ -11,8 +11,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  ABSENT, KeyTable, keyTableHash, lookupKey, newKeyDirectory, OVERWRITTEN, overwriteInPlace, TABLE_NEEDED,
+  ABSENT, KeyTable, lookupKey, newKeyDirectory, OVERWRITTEN, overwriteInPlace, TABLE_NEEDED,
 } from '../../../src/store/key-table.js';
+import { keyTableHash } from '../../../src/store/key-hash.js';
 import type { CollectionValue, Value } from '../../../src/store/value.js';
 
 const collection = (tag: number): CollectionValue =>
@@ -42,9 +43,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 function check(table: KeyTable, dir: Int32Array, model: Map<string, Value>): void {
   assert.equal(table.size, model.size);
   for (const [k, v] of model) {
-    assert.equal(table.get(k), v, `get ${JSON.stringify(k)}`);
-    assert.equal(lookupKey(dir, [table], 0, k), v, `lookupKey ${JSON.stringify(k)}`);
-    assert.ok(table.has(k));
+    assert.equal(table.get(k, keyTableHash(k)), v, `get ${JSON.stringify(k)}`);
+    assert.equal(lookupKey(dir, [table], 0, k, keyTableHash(k)), v, `lookupKey ${JSON.stringify(k)}`);
+    assert.ok(table.has(k, keyTableHash(k)));
   }
   const seen = new Map<string, Value>();
   table.forEach((k, v) => {
@@ -77,13 +78,13 @@ describe('KeyTable', () => {
               assert.ok(!model.has(o.key));
               table.add(o.key, h, o.value);
             } else {
-              assert.equal(table.set(o.key, o.value), !model.has(o.key));
+              assert.equal(table.set(o.key, keyTableHash(o.key), o.value), !model.has(o.key));
             }
             model.set(o.key, o.value);
           } else {
-            assert.equal(table.delete(o.key), model.delete(o.key));
-            assert.equal(table.get(o.key), undefined);
-            assert.equal(lookupKey(dir, [table], 0, o.key), undefined);
+            assert.equal(table.delete(o.key, keyTableHash(o.key)), model.delete(o.key));
+            assert.equal(table.get(o.key, keyTableHash(o.key)), undefined);
+            assert.equal(lookupKey(dir, [table], 0, o.key, keyTableHash(o.key)), undefined);
           }
           check(table, dir, model);
         }
@@ -97,12 +98,15 @@ describe('KeyTable', () => {
     // its own (what one hash slot full of keys sharing a {tag} gets).
     const table = new KeyTable();
     const n = 150_000;
-    for (let i = 0; i < n; i++) assert.ok(table.set(`key:${i}`, `value:${i}`));
-    for (let i = 0; i < n; i += 2) assert.ok(table.delete(`key:${i}`));
-    for (let i = 0; i < n; i++) assert.equal(table.get(`key:${i}`), i % 2 === 0 ? undefined : `value:${i}`);
-    for (let i = 1; i < n; i += 2) assert.ok(table.delete(`key:${i}`));
+    const key = (i: number): string => `key:${i}`;
+    const get = (k: string): Value | undefined => table.get(k, keyTableHash(k));
+    const del = (k: string): boolean => table.delete(k, keyTableHash(k));
+    for (let i = 0; i < n; i++) assert.ok(table.set(key(i), keyTableHash(key(i)), `value:${i}`));
+    for (let i = 0; i < n; i += 2) assert.ok(del(key(i)));
+    for (let i = 0; i < n; i++) assert.equal(get(key(i)), i % 2 === 0 ? undefined : `value:${i}`);
+    for (let i = 1; i < n; i += 2) assert.ok(del(key(i)));
     assert.equal(table.size, 0);
-    assert.ok(table.set('again', 'yes'));
-    assert.equal(table.get('again'), 'yes');
+    assert.ok(table.set('again', keyTableHash('again'), 'yes'));
+    assert.equal(get('again'), 'yes');
   });
 });
