@@ -20,6 +20,7 @@
  *  NO_MULTI   refused inside MULTI
  *  TOUCHES_ARBITRARY_KEYS  may expire keys it did not name (SCAN, RANDOMKEY)
  *  ALLOW_BUSY allowed while a script is busy
+ * and one of ours, QUICK, below.
  */
 
 import type { Client } from '../server/client.js';
@@ -46,6 +47,13 @@ export const NO_ASYNC_LOADING = 1 << 23;
 export const MOVABLE_KEYS = 1 << 25;
 /** May lazily expire keys it did not name (SCAN, RANDOMKEY): their DELs are not wrapped in MULTI. */
 export const TOUCHES_ARBITRARY_KEYS = 1 << 28;
+/**
+ * Ours, never shown: runs in bounded time here though Redis does not flag it FAST, so a
+ * run of it shares one clock read as a run of a FAST command does (dispatcher.ts, Timing).
+ * SET: Redis frees the value it overwrites before replying (O(N) for a collection, hence
+ * @slow); here the collector frees it.
+ */
+export const QUICK = 1 << 29;
 
 /**
  * Flag names as COMMAND INFO prints them, in Redis 7.0's order. may_replicate and

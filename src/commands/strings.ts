@@ -24,12 +24,12 @@ import { notifyKeyspaceEvent } from '../server/notify.js';
 import { NOTIFY_GENERIC, NOTIFY_STRING } from '../config/keyspace-events.js';
 import { parseLongLong } from '../util/numbers.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../util/longdouble.js';
-import { type CommandSpec, DENYOOM, FAST, READONLY, WRITE } from './spec.js';
+import { type CommandSpec, DENYOOM, FAST, QUICK, READONLY, WRITE } from './spec.js';
 import { lookupStringOrReply, lookupStringWriteOrReply } from './lookup.js';
 
 export const specs: readonly CommandSpec[] = [
   { name: 'get', arity: 2, flags: READONLY | FAST, keys: [1, 1, 1], acl: ['string'], run: getCommand },
-  { name: 'set', arity: -3, flags: WRITE | DENYOOM, keys: [1, 1, 1], acl: ['string'], run: setCommand },
+  { name: 'set', arity: -3, flags: WRITE | DENYOOM | QUICK, keys: [1, 1, 1], acl: ['string'], run: setCommand },
   { name: 'getex', arity: -2, flags: WRITE | FAST, keys: [1, 1, 1], acl: ['string'], run: getexCommand },
   { name: 'getdel', arity: 2, flags: WRITE | FAST, keys: [1, 1, 1], acl: ['string'], run: getdelCommand },
   { name: 'getset', arity: 3, flags: WRITE | DENYOOM | FAST, keys: [1, 1, 1], acl: ['string'], run: getsetCommand },

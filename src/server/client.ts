@@ -162,6 +162,7 @@ export class Client extends ReplyBuffer {
       if (argv === null) break;
       server.dispatcher.processCommand(this, argv);
     }
+    server.dispatcher.endInput();
     // One flat string instead of a rope of every reply: the collector copies what is alive
     // when it runs, and a rope node per reply cost more than this copy (measured, GET -P 16).
     // A large output is left as it is: it may wait behind an fsync over several batches.

@@ -109,6 +109,25 @@ describe('INFO matches Redis 7.0', { skip: redisSkip }, () => {
     assert.ok(d('total_net_output_bytes') >= 70 + before.length, 'output bytes');
   });
 
+  test('commandstats: a pipeline of runs of fast and slow commands charges time to each (Vellum)', async () => {
+    // Inside a batch the clock is read between runs of one fast command (dispatcher.ts,
+    // Timing): each run's time must reach its own command, the last one's at the batch's end.
+    const c = await pair.vellumServer.client();
+    await c.call('CONFIG', 'RESETSTAT');
+    await c.pipeline([
+      ...Array.from({ length: 40 }, (_, i) => ['GET', `k${i}`]),
+      ['KEYS', '*'],
+      ...Array.from({ length: 5 }, (_, i) => ['SET', `k${i}`, 'v']),
+    ]);
+    const info = textOf(await c.call('INFO', 'commandstats'));
+    for (const [name, calls] of [['get', 40], ['keys', 1], ['set', 5]] as const) {
+      const m = new RegExp(`cmdstat_${name}:calls=(\\d+),usec=\\d+,usec_per_call=([\\d.]+),`).exec(info);
+      assert.ok(m !== null, info);
+      assert.equal(Number(m[1]), calls, name);
+      assert.ok(Number(m[2]) > 0, `${name} has no time: ${m[0]}`);
+    }
+  });
+
   test('commandstats: counts calls, failures and rejections like Redis', async () => {
     for (const c of [pair.vellum, pair.redis]) {
       await c.call('CONFIG', 'RESETSTAT');
