@@ -6,7 +6,8 @@
  * (`-t lpush,lpop,sadd,hset,zadd,lrange_100`, unpipelined, -r over the elements, -d 16), run
  * as one redis-benchmark invocation per server and round on a flushed server, so both see the
  * same sequence (LPOP pops what LPUSH pushed; LRANGE_100 runs redis-benchmark's LPUSH filler
- * first). Rounds alternate which server goes first; medians are reported.
+ * first). Rounds alternate which server goes first; medians are reported, after a warm-up
+ * round that is not counted (lib.ts alternate).
  * Memory: on fresh servers, N hashes `hash:<i>` of F fields `field:<j>` → 16-byte values
  * (one HSET each), or N sorted sets `zset:<i>` of F members (one ZADD each), loaded with
  * redis-cli --pipe; the figure is RSS growth over the empty server (RSS after − RSS before),
@@ -77,7 +78,7 @@ async function throughputRound(p: ServerProcess, tests: string[], o: Options): P
 async function throughputCases(tests: string[], o: Options, table: Table): Promise<void> {
   const pair = await startPair();
   try {
-    const m = await alternate(o.rounds, pair, 'throughput', (p) => throughputRound(p, tests, o));
+    const m = await alternate(o.rounds, pair, 'throughput', (p) => throughputRound(p, tests, o), true);
     for (const t of tests) table.compare(`${t} rps`, m.redis[t]!, m.vellum[t]!, fmt, { atLeast: THROUGHPUT_TARGET });
   } finally {
     await Promise.all(pair.map((p) => stopServer(p)));

@@ -5,9 +5,10 @@
  * Both servers run as separate processes (vellum-server is started as `node
  * dist/src/cli/vellum-server.js`) on free ports, in temp dirs, with persistence off. Throughput
  * cases run redis-benchmark against each server in turn, alternating which goes first each
- * round, and report the median rps of the rounds. The memory case loads N keys
- * `SET key:<i> <16-byte value>` into each with redis-cli --pipe and reads VmRSS from
- * /proc/<pid>/status about a second later and again after 15 s idle (measureRss): the
+ * round, and report the median rps of the rounds, after a warm-up round that is not counted
+ * (lib.ts alternate: steady state, once V8 has compiled the hot paths). The memory case
+ * loads N keys `SET key:<i> <16-byte value>` into each with redis-cli --pipe and reads VmRSS
+ * from /proc/<pid>/status about a second later and again after 15 s idle (measureRss): the
  * target applies to the idle figure, what holding the data costs once V8 has compacted
  * away the load's garbage. The process, load and table helpers are bench/lib.ts's.
  *
@@ -88,7 +89,7 @@ async function throughputCases(cases: ThroughputCase[], o: Options, table: Table
   const [redis, vellum] = await startPair();
   try {
     for (const c of cases) {
-      const m = await alternate(o.rounds, [redis, vellum], c.name, (p) => benchmark(p, c, o));
+      const m = await alternate(o.rounds, [redis, vellum], c.name, (p) => benchmark(p, c, o), true);
       table.compare(`${c.name} rps`, m.redis['rps']!, m.vellum['rps']!, fmt, { atLeast: c.target });
       table.compare(`  CPU µs/request`, m.redis['cpu']!, m.vellum['cpu']!, (n) => n.toFixed(2));
     }

@@ -380,18 +380,25 @@ export type Figures = Record<string, number>;
 /**
  * `measure` on each of the pair `rounds` times, alternating which goes first; returns the
  * median of each figure per server. Each round's figures go to stderr as progress.
+ * With `warmUp`, a first round is run and not counted: throughput is compared in steady
+ * state, once V8 has compiled the server's hot paths (Redis has nothing to warm).
  */
 export async function alternate<T extends { readonly name: ServerName }>(
   rounds: number,
   pair: readonly [T, T],
   label: string,
   measure: (s: T) => Promise<Figures>,
+  warmUp = false,
 ): Promise<Record<ServerName, Figures>> {
+  const show = (f: Figures): string => Object.entries(f).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+  if (warmUp) {
+    const [r, v] = [await measure(pair[0]), await measure(pair[1])];
+    process.stderr.write(`${label} warm-up, not counted: ${pair[0].name} ${show(r)}; ${pair[1].name} ${show(v)}\n`);
+  }
   const seen: Record<ServerName, Figures[]> = { redis: [], vellum: [] };
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? pair : [pair[1], pair[0]];
     for (const s of order) seen[s.name].push(await measure(s));
-    const show = (f: Figures): string => Object.entries(f).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
     process.stderr.write(`${label} round ${round + 1}: redis ${show(seen.redis.at(-1)!)}; vellum ${show(seen.vellum.at(-1)!)}\n`);
   }
   const medians = (all: Figures[]): Figures => Object.fromEntries(Object.keys(all[0] ?? {}).map((k) => [k, median(all.map((f) => f[k]!))]));
