@@ -15,10 +15,10 @@
  * Timing: a clock read costs ~45 ns here (performance.now(), Date.now()), where Redis reads
  * the TSC. Within one batch of input the clock is read at the batch's start and end and
  * between commands, except inside a run of the same fast command (FAST: O(1) or O(log N);
- * or QUICK, spec.ts), up to RUN_MAX of them: the time between two reads is charged to the commands run in
- * between, so commandstats' totals hold, and include reading the requests, which Redis's
- * do not. Such a run shares one command clock (keyspace.now). Measured in process,
- * pipelined GET: two reads per command were ~12% of the server's time.
+ * or QUICK, spec.ts), up to RUN_MAX of them: the time between two reads is charged to the
+ * commands run in between, so commandstats' totals hold, and include reading the
+ * requests, which Redis's do not. Such a run shares one command clock (keyspace.now).
+ * Measured in process, pipelined GET: two reads per command were ~12% of the server's time.
  */
 
 import { performance } from 'node:perf_hooks';
