@@ -162,9 +162,15 @@ export class Db {
     const slotIndex = hashKey(key);
     const h = lastTableHash;
     const slot = this.slots[slotIndex];
-    if (slot === undefined || !slot.has(key, h)) return false;
-    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
-    this.removeFromSlot(slot, key, h);
+    if (slot === undefined) return false;
+    // A running snapshot must see the key before it goes, so it is probed first; otherwise
+    // the removal's own probe tells whether the key was there.
+    const hook = this.keyspace.snapshotHook;
+    if (hook !== null) {
+      if (!slot.has(key, h)) return false;
+      hook.beforeChange(this, slotIndex, key);
+    }
+    if (!this.removeFromSlot(slot, key, h)) return false;
     this.signalKeyAsReady(key);
     this.signalModified(key);
     return true;
@@ -270,10 +276,12 @@ export class Db {
     if (watchers !== undefined) for (const w of watchers) w.touched = true;
   }
 
-  private removeFromSlot(slot: Slot, key: string, h: number): void {
-    slot.delete(key, h);
+  /** Remove `key` and its deadline; false if it was not there. */
+  private removeFromSlot(slot: Slot, key: string, h: number): boolean {
+    if (!slot.delete(key, h)) return false;
     this.size--;
     if (slot.expires !== null && slot.expires.delete(key)) this.volatileCount--;
+    return true;
   }
 
   private createSlot(index: number): Slot {
