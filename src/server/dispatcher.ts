@@ -220,7 +220,7 @@ export class Dispatcher {
 
   /** The batch is over: a command run from elsewhere (a timer, an unblocked client) times itself. */
   endInput(): void {
-    if (this.lapCmd !== null) this.statsFor(this.lapCmd).usec += (performance.now() - this.lapStart) * 1000;
+    if (this.lapCmd !== null) this.chargeLap(performance.now());
     this.lapStart = -1;
     this.lapCmd = null;
   }
@@ -242,11 +242,16 @@ export class Dispatcher {
       return -1;
     }
     const now = performance.now();
-    this.statsFor(this.lapCmd).usec += (now - this.lapStart) * 1000;
+    this.chargeLap(now);
     this.lapStart = now;
     this.lapCmd = cmd;
     this.lapCommands = 1;
     return now;
+  }
+
+  /** Charge the time from lapStart to `now` (a reading) to the command of the run since. */
+  private chargeLap(now: number): void {
+    this.statsFor(this.lapCmd!).usec += (now - this.lapStart) * 1000;
   }
 
   /**
