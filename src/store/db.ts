@@ -129,7 +129,7 @@ export class Db {
       const when = expires.get(key);
       if (when !== undefined && when <= this.keyspace.now) this.keyspace.expireKey(this, key);
     }
-    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key, h);
     // An overwrite of a small string by one as long (SET on a counter, a fixed-size value)
     // goes through the key directory without touching the Slot either; otherwise the
     // directory's probe tells the Slot whether the key is new.
@@ -168,7 +168,7 @@ export class Db {
     const hook = this.keyspace.snapshotHook;
     if (hook !== null) {
       if (!slot.has(key, h)) return false;
-      hook.beforeChange(this, slotIndex, key);
+      hook.beforeChange(this, slotIndex, key, h);
     }
     if (!this.removeFromSlot(slot, key, h)) return false;
     this.signalKeyAsReady(key);
@@ -179,9 +179,10 @@ export class Db {
   /** Set the absolute deadline of an existing key. Snapshot hook, WATCH, one change. */
   setExpire(key: string, when: number): void {
     const slotIndex = hashKey(key);
+    const h = lastTableHash;
     const slot = this.slots[slotIndex];
-    if (slot === undefined || !slot.has(key, lastTableHash)) throw new Error(`setExpire on missing key`);
-    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    if (slot === undefined || !slot.has(key, h)) throw new Error(`setExpire on missing key`);
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key, h);
     if (slot.expires === null) slot.expires = new Map();
     const had = slot.expires.has(key);
     slot.expires.set(key, when);
@@ -191,10 +192,11 @@ export class Db {
 
   /** Remove the deadline (PERSIST); false if there was none. Hook, WATCH, one change. */
   removeExpire(key: string): boolean {
-    const slotIndex = keyHashSlot(key);
+    const slotIndex = hashKey(key);
+    const h = lastTableHash;
     const slot = this.slots[slotIndex];
     if (slot === undefined || slot.expires === null || !slot.expires.has(key)) return false;
-    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key, h);
     slot.expires.delete(key);
     this.volatileCount--;
     this.signalModified(key);
@@ -265,7 +267,7 @@ export class Db {
     const slotIndex = hashKey(key);
     const h = lastTableHash;
     const slot = this.slots[slotIndex]!;
-    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key);
+    if (this.keyspace.snapshotHook !== null) this.keyspace.snapshotHook.beforeChange(this, slotIndex, key, h);
     this.removeFromSlot(slot, key, h);
     this.signalKeyAsReady(key);
     if (this.watched !== null) this.touchWatched(key);
@@ -291,7 +293,8 @@ export class Db {
   }
 
   private beforeChange(key: string): void {
-    this.keyspace.snapshotHook!.beforeChange(this, keyHashSlot(key), key);
+    const slotIndex = hashKey(key);
+    this.keyspace.snapshotHook!.beforeChange(this, slotIndex, key, lastTableHash);
   }
 
   // ---------------------------------------------------------------- iteration and sampling

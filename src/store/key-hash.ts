@@ -51,12 +51,6 @@ export function hashKey(key: string): number {
   return (tagged ? taggedCrc(key) : crc) & (SLOT_COUNT - 1);
 }
 
-/** The table hash of `key` (hashKey's second result), where its slot is known already. */
-export function keyTableHash(key: string): number {
-  hashKey(key);
-  return lastTableHash;
-}
-
 /**
  * The hash slot of a key, honouring hash tags: if the key has a '{' followed later by a
  * '}' with at least one byte between them, only those bytes are hashed.

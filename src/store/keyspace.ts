@@ -17,8 +17,11 @@ import { SLOT_COUNT } from './crc16.js';
 import { Db } from './db.js';
 
 export interface SnapshotHook {
-  /** Called before `key` in `db` (in hash slot `slot`) is changed, created or deleted. */
-  beforeChange(db: Db, slot: number, key: string): void;
+  /**
+   * Called before `key` in `db` (in hash slot `slot`, with table hash `h`: key-hash.ts's,
+   * which the store has computed with the slot) is changed, created or deleted.
+   */
+  beforeChange(db: Db, slot: number, key: string, h: number): void;
   /** Called before every key of `db` is removed at once (FLUSHDB, FLUSHALL). */
   beforeFlush(db: Db): void;
   /** Called before two databases exchange their contents (SWAPDB). */

@@ -11,7 +11,7 @@
  *
  * How T is kept. Each database is an Image (T's db id) walked slot 0..16383; whole slots are
  * serialized per step (slots hold few keys). The store calls the hook before every change:
- *  - beforeChange(db, slot, key) for a key of an image not yet written, in a slot at or past
+ *  - beforeChange(db, slot, key, h) for a key of an image not yet written, in a slot at or past
  *    the cursor, and not yet remembered: remember the key (the walk skips it) and keep its
  *    value and deadline as of now, which is T's since nothing changed it unseen. A missing
  *    key is remembered as absent (created after T). Strings are immutable JS strings, so
@@ -111,7 +111,6 @@
  */
 
 import { SLOT_COUNT } from '../../store/crc16.js';
-import { keyTableHash } from '../../store/key-hash.js';
 import type { Db, Slot } from '../../store/db.js';
 import type { ElementHook, Keyspace, SnapshotHook } from '../../store/keyspace.js';
 import type { CollectionValue, Value } from '../../store/value.js';
@@ -847,13 +846,13 @@ class SnapshotEngine implements SnapshotHandle, SnapshotHook {
 
   // ------------------------------------------------------------------ the hook
 
-  beforeChange(db: Db, slot: number, key: string): void {
+  beforeChange(db: Db, slot: number, key: string, h: number): void {
     const image = this.imageOfLive[db.id];
     if (image === null || image === undefined) return;
     if (image.id < this.dbIndex || (image.id === this.dbIndex && slot < this.cursor)) return;
     if (!image.remember(slot, key)) return;
     const s = db.slots[slot];
-    const value = s?.get(key, keyTableHash(key));
+    const value = s?.get(key, h);
     if (value === undefined) return; // created after T
     const expireAt = s!.expires?.get(key) ?? -1;
     if (typeof value === 'string') {
